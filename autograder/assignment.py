@@ -1,0 +1,92 @@
+"""Assignments: where their graders, bundles and settings are."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+GRADERS_DIR = PACKAGE_DIR / "graders"
+REPO_DIR = PACKAGE_DIR.parent
+ASSIGNMENTS_DIR = REPO_DIR / "assignments"
+SOLUTIONS_DIR = REPO_DIR / "solutions"
+
+
+class UnknownAssignment(LookupError):
+    """No grader folder of that name."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment's settings (``autograder/graders/<name>/assignment.toml``)."""
+
+    name: str
+    """Folder name, e.g. ``handwriting``."""
+    title: str
+    """Human title."""
+    module: str
+    """Module name of the student file (``handwriting`` for ``handwriting.py``)."""
+    timeout: float = 20.0
+    """Seconds allowed for each call into student code."""
+    memory_mb: int = 2048
+    """Address-space limit of the sandbox child, in MB."""
+    data: tuple[str, ...] = field(default_factory=tuple)
+    """Files of the bundle copied next to the student module in the sandbox."""
+    root: Path | None = None
+    """Folder holding ``graders/<name>`` and ``assignments/<name>`` (default: this package's)."""
+
+    @property
+    def grader_dir(self) -> Path:
+        return (self.root / "graders" if self.root else GRADERS_DIR) / self.name
+
+    @property
+    def bundle_dir(self) -> Path:
+        return (self.root / "assignments" if self.root else ASSIGNMENTS_DIR) / self.name
+
+    @property
+    def data_paths(self) -> list[Path]:
+        return [self.bundle_dir / f for f in self.data]
+
+    def grader_files(self) -> list[Path]:
+        """The question files, in order (q1_..., q2_...)."""
+        return sorted(self.grader_dir.glob("q*.py"), key=_question_order)
+
+    def public_files(self) -> list[Path]:
+        """The generated public copies in the student bundle."""
+        return sorted((self.bundle_dir / "tests").glob("q*.py"), key=_question_order)
+
+
+def _question_order(path: Path) -> tuple[int, str]:
+    digits = "".join(ch for ch in path.stem[1:].split("_")[0] if ch.isdigit())
+    return (int(digits) if digits else 0, path.stem)
+
+
+def load(name: str, root: Path | None = None) -> Assignment:
+    """The assignment called ``name``; raises :class:`UnknownAssignment` with the choices.
+
+    ``root`` is a folder with ``graders/<name>/`` (tests use their own); default: ours.
+    """
+    config = (root / "graders" if root else GRADERS_DIR) / name / "assignment.toml"
+    if not config.is_file():
+        known = ", ".join(names()) or "none"
+        raise UnknownAssignment(f"no assignment called {name!r} (known: {known})")
+    with open(config, "rb") as fh:
+        raw = tomllib.load(fh)
+    unknown = set(raw) - {"title", "module", "timeout", "memory_mb", "data"}
+    if unknown:
+        raise ValueError(f"{config}: unknown setting(s) {', '.join(sorted(unknown))}")
+    return Assignment(
+        name=name,
+        title=str(raw.get("title", name)),
+        module=str(raw.get("module", name)),
+        timeout=float(raw.get("timeout", 20.0)),
+        memory_mb=int(raw.get("memory_mb", 2048)),
+        data=tuple(raw.get("data", ())),
+        root=root,
+    )
+
+
+def names() -> list[str]:
+    """Every assignment that has a grader folder."""
+    return sorted(p.parent.name for p in GRADERS_DIR.glob("*/assignment.toml"))

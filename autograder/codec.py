@@ -1,0 +1,375 @@
+"""The wire format between the grader and a sandbox child.
+
+A message is a JSON tree plus a list of binary buffers. Plain data travels as
+data: ``None``, bools, ints, floats, strings, lists, tuples, sets, dicts (any
+encodable keys), numpy arrays and scalars (``numpy.lib.format``, never with
+pickles), pandas DataFrames and Series (as columns), and numpy ``Generator``s
+(as their bit-generator state). Any other object is replaced by a *handle*, an
+integer the sender's side keeps in a table; the receiver gets a proxy.
+
+The decoder is the trust boundary: it accepts exactly the tags below, checks
+every field, bounds depth and size, and never unpickles anything.
+
+Frame on the wire::
+
+    u64 payload length | u32 header length | header (UTF-8 JSON) | buffers...
+
+where the header is ``{"tree": ..., "sizes": [len(buffer), ...]}``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+MAX_DEPTH = 64
+"""Deepest nesting of containers accepted by the decoder."""
+
+MAX_NODES = 2_000_000
+"""Most tree nodes (values) accepted in one message."""
+
+DEFAULT_MAX_FRAME = 512 * 1024 * 1024
+"""Largest frame (bytes) the grader accepts from a child unless told otherwise."""
+
+_ARRAY_KINDS = set("biufcmMSU")  # no object (O) or void/structured (V) arrays
+
+
+class CodecError(ValueError):
+    """A message could not be encoded or was rejected by the decoder."""
+
+
+class FrameTooLarge(CodecError):
+    """A frame announced more bytes than the receiver accepts."""
+
+
+def _array_bytes(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _read_array(data: bytes) -> np.ndarray:
+    try:
+        arr = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+    except Exception as exc:  # malformed header, object dtype, truncated data
+        raise CodecError(f"bad array buffer: {exc}") from None
+    if arr.dtype.kind not in _ARRAY_KINDS:
+        raise CodecError(f"array dtype {arr.dtype} is not plain data")
+    return arr
+
+
+class Encoder:
+    """Turn a value into ``(tree, buffers)``.
+
+    Parameters
+    ----------
+    to_handle : callable
+        Called with an object that is not plain data; returns the JSON node for
+        it (a handle reference). Raises ``CodecError`` if handles are not allowed.
+    """
+
+    def __init__(self, to_handle: Callable[[Any], dict]):
+        self.to_handle = to_handle
+        self.buffers: list[bytes] = []
+
+    def _buffer(self, data: bytes) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def encode(self, value: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
+        t = type(value)
+        if t not in _EXACT and isinstance(value, (str, int, float, list, tuple)):
+            value, t = _exact(value)  # a subclass (rigged __eq__, ...) becomes plain data
+        if value is None or t is bool or t is str:
+            return value
+        if t is int:
+            return value if abs(value) < 2**63 else {"t": "bigint", "v": str(value)}
+        if t is float:
+            return value if math.isfinite(value) else {"t": "float", "v": repr(value)}
+        d = depth + 1
+        if t is list or t is tuple or t is set or t is frozenset:
+            items = list.__iter__(value) if t is list else iter(value)
+            return {"t": t.__name__, "v": [self.encode(x, d) for x in items]}
+        if isinstance(value, dict):  # dict subclasses (defaultdict, Counter) become dicts
+            return {
+                "t": "dict",
+                "v": [[self.encode(k, d), self.encode(v, d)] for k, v in dict.items(value)],
+            }
+        if isinstance(value, np.ndarray) and value.dtype.kind in _ARRAY_KINDS:
+            return {"t": "nd", "b": self._buffer(_array_bytes(np.asarray(value).view(np.ndarray)))}
+        if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
+            return {"t": "npscalar", "b": self._buffer(_array_bytes(np.asarray(value)))}
+        if isinstance(value, np.random.Generator):
+            return {"t": "generator", "state": self.encode(value.bit_generator.state, d)}
+        frame = self._encode_pandas(value, d)
+        if frame is not None:
+            return frame
+        return self.to_handle(value)
+
+    def _encode_pandas(self, value: Any, d: int) -> dict | None:
+        pd = _pandas()
+        if pd is None:
+            return None
+        if type(value) is pd.DataFrame and value.columns.nlevels == 1:
+            return {
+                "t": "df",
+                "columns": self.encode(list(value.columns), d),
+                "data": [self._column(value.iloc[:, i], d) for i in range(value.shape[1])],
+                "index": self._index(value.index, d),
+            }
+        if type(value) is pd.Series:
+            return {
+                "t": "series",
+                "name": self.encode(value.name, d),
+                "data": self._column(value, d),
+                "index": self._index(value.index, d),
+            }
+        return None
+
+    def _column(self, col: Any, d: int) -> Any:
+        arr = col.to_numpy()
+        if arr.dtype.kind in _ARRAY_KINDS:
+            return self.encode(arr, d)
+        # object / extension columns (strings, mixed, nullable): element-wise as plain values
+        return {"t": "objcol", "v": [self.encode(_plain_scalar(x), d) for x in arr.tolist()]}
+
+    def _index(self, index: Any, d: int) -> Any:
+        pd = _pandas()
+        if type(index) is pd.RangeIndex:
+            return {
+                "t": "range",
+                "v": [index.start, index.stop, index.step],
+                "name": self.encode(index.name, d),
+            }
+        if index.nlevels != 1:
+            raise CodecError("a MultiIndex cannot be sent")
+        return {"t": "index", "data": self._column(index, d), "name": self.encode(index.name, d)}
+
+
+_EXACT = {type(None), bool, int, float, str, list, tuple}
+
+
+def _exact(value: Any) -> tuple[Any, type]:
+    """The plain built-in value behind an instance of a subclass of a built-in type."""
+    if isinstance(value, str):
+        out = str.__getitem__(value, slice(None))
+    elif isinstance(value, bool):
+        out = bool(int.__index__(value))
+    elif isinstance(value, int):
+        out = int.__index__(value)
+    elif isinstance(value, float):
+        out = float.__float__(value)
+    elif isinstance(value, list):
+        out = list(list.__iter__(value))
+    else:
+        out = tuple(tuple.__iter__(value))
+    return out, type(out)
+
+
+def _plain_scalar(x: Any) -> Any:
+    """Element of an object column: NaN/NA become None, timestamps their ISO text."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    pd = _pandas()
+    if pd is not None and (x is pd.NA or x is pd.NaT):
+        return None
+    if hasattr(x, "isoformat") and not isinstance(x, (str, int, float)):
+        return x.isoformat()
+    return x
+
+
+def _pandas():
+    import sys
+
+    return sys.modules.get("pandas")
+
+
+class Decoder:
+    """Rebuild a value from ``(tree, buffers)`` received from the other side.
+
+    Parameters
+    ----------
+    from_handle : callable
+        Called with the handle node (a dict with ``"t": "handle"``); returns the
+        proxy (grader side) or the referenced object (child side).
+    """
+
+    def __init__(self, buffers: list[bytes], from_handle: Callable[[dict], Any]):
+        self.buffers = buffers
+        self.from_handle = from_handle
+        self.nodes = 0
+
+    def _buf(self, node: dict) -> bytes:
+        i = node.get("b")
+        if type(i) is not int or not 0 <= i < len(self.buffers):
+            raise CodecError("bad buffer reference")
+        return self.buffers[i]
+
+    def decode(self, node: Any, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise CodecError(f"value has more than {MAX_NODES:,} parts")
+        if depth > MAX_DEPTH:
+            raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
+        if node is None or type(node) in (bool, int, float, str):
+            return node
+        if type(node) is not dict:
+            raise CodecError(f"unexpected node of type {type(node).__name__}")
+        tag = node.get("t")
+        d = depth + 1
+        if tag in ("list", "tuple", "set", "frozenset"):
+            items = [self.decode(x, d) for x in _list(node.get("v"))]
+            return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
+        if tag == "dict":
+            out = {}
+            for pair in _list(node.get("v")):
+                if type(pair) is not list or len(pair) != 2:
+                    raise CodecError("bad dict entry")
+                out[self.decode(pair[0], d)] = self.decode(pair[1], d)
+            return out
+        if tag == "nd":
+            return _read_array(self._buf(node))
+        if tag == "npscalar":
+            arr = _read_array(self._buf(node))
+            if arr.shape != ():
+                raise CodecError("numpy scalar with a shape")
+            return arr[()]
+        if tag == "bigint":
+            return int(_str(node.get("v"))[:5000])
+        if tag == "float":
+            return float(_str(node.get("v")))
+        if tag == "generator":
+            return _generator(self.decode(node.get("state"), d))
+        if tag in ("df", "series"):
+            return self._pandas(node, d)
+        if tag == "handle":
+            return self.from_handle(node)
+        raise CodecError(f"unknown tag {tag!r}")
+
+    def _column(self, node: Any, d: int) -> Any:
+        if type(node) is dict and node.get("t") == "objcol":
+            return np.array([self.decode(x, d) for x in _list(node.get("v"))], dtype=object)
+        arr = self.decode(node, d)
+        if not isinstance(arr, np.ndarray) or arr.ndim != 1:
+            raise CodecError("a column must be a 1-d array")
+        return arr
+
+    def _index(self, node: Any, d: int) -> Any:
+        import pandas as pd
+
+        if type(node) is not dict:
+            raise CodecError("bad index")
+        name = self.decode(node.get("name"), d)
+        if node.get("t") == "range":
+            start, stop, step = (_int(x) for x in _list(node.get("v"))[:3])
+            return pd.RangeIndex(start, stop, step, name=name)
+        if node.get("t") == "index":
+            return pd.Index(self._column(node.get("data"), d), name=name)
+        raise CodecError("bad index")
+
+    def _pandas(self, node: dict, d: int) -> Any:
+        import pandas as pd
+
+        index = self._index(node.get("index"), d)
+        if node["t"] == "series":
+            data = self._column(node.get("data"), d)
+            _check_len(len(data), len(index))
+            return pd.Series(data, index=index, name=self.decode(node.get("name"), d))
+        columns = self.decode(node.get("columns"), d)
+        data = [self._column(c, d) for c in _list(node.get("data"))]
+        if type(columns) is not list or len(columns) != len(data):
+            raise CodecError("DataFrame columns do not match its data")
+        for col in data:
+            _check_len(len(col), len(index))
+        frame = pd.DataFrame(dict(enumerate(data)), index=index)
+        frame.columns = pd.Index(columns, dtype=object if columns else None)
+        return frame
+
+
+def _check_len(n: int, expected: int) -> None:
+    if n != expected:
+        raise CodecError("column length does not match the index")
+
+
+def _list(v: Any) -> list:
+    if type(v) is not list:
+        raise CodecError("expected a list")
+    return v
+
+
+def _str(v: Any) -> str:
+    if type(v) is not str:
+        raise CodecError("expected a string")
+    return v
+
+
+def _int(v: Any) -> int:
+    if type(v) is not int:
+        raise CodecError("expected an integer")
+    return v
+
+
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+def _generator(state: Any) -> np.random.Generator:
+    if type(state) is not dict or state.get("bit_generator") not in _BIT_GENERATORS:
+        raise CodecError("bad random generator state")
+    bitgen = getattr(np.random, state["bit_generator"])()
+    try:
+        bitgen.state = state
+    except Exception as exc:
+        raise CodecError(f"bad random generator state: {exc}") from None
+    return np.random.Generator(bitgen)
+
+
+def pack(tree: Any, buffers: list[bytes]) -> bytes:
+    """Serialise a header tree and its buffers into one frame."""
+    header = json.dumps(
+        {"tree": tree, "sizes": [len(b) for b in buffers]}, separators=(",", ":")
+    ).encode()
+    payload_len = 4 + len(header) + sum(len(b) for b in buffers)
+    return b"".join([struct.pack("<QI", payload_len, len(header)), header, *buffers])
+
+
+def unpack(payload: bytes) -> tuple[Any, list[bytes]]:
+    """Split a frame payload (without its length prefix) into tree and buffers."""
+    if len(payload) < 4:
+        raise CodecError("truncated frame")
+    (hlen,) = struct.unpack_from("<I", payload)
+    if hlen > len(payload) - 4:
+        raise CodecError("truncated frame header")
+    try:
+        header = json.loads(payload[4 : 4 + hlen])
+    except ValueError:
+        raise CodecError("frame header is not JSON") from None
+    if type(header) is not dict or type(header.get("sizes")) is not list:
+        raise CodecError("bad frame header")
+    buffers, pos = [], 4 + hlen
+    for size in header["sizes"]:
+        if type(size) is not int or size < 0 or pos + size > len(payload):
+            raise CodecError("bad buffer size")
+        buffers.append(payload[pos : pos + size])
+        pos += size
+    return header.get("tree"), buffers
+
+
+def encode_message(value: Any, to_handle: Callable[[Any], dict]) -> bytes:
+    """Encode ``value`` into a frame (handles via ``to_handle``)."""
+    enc = Encoder(to_handle)
+    tree = enc.encode(value)
+    return pack(tree, enc.buffers)
+
+
+def decode_message(payload: bytes, from_handle: Callable[[dict], Any]) -> Any:
+    """Decode a frame payload back into a value (handles via ``from_handle``)."""
+    tree, buffers = unpack(payload)
+    return Decoder(buffers, from_handle).decode(tree)

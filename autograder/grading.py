@@ -1,0 +1,254 @@
+"""Grade one submission: read it, run it in the sandbox, judge it with the assignment's cases."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from autograder import assignment as assignment_mod
+from autograder.results import DID_NOT_IMPORT, NOT_RUN, UNREADABLE, CaseResult, SubmissionResult
+from autograder.runner import CaseRunner, run_questions
+from autograder.sandbox.client import ImportFailed, Session, Zygote
+from autograder.sandbox.limits import Limits
+from autograder.testfiles import Question, load_questions
+
+MAX_SOURCE_BYTES = 1024 * 1024
+"""Largest submission file accepted (a student module is a few kilobytes)."""
+
+NOTEBOOK_MESSAGE = (
+    "this file is a Jupyter notebook saved with a .py name; export it as a Python script "
+    "(File > Save and Export Notebook As > Executable Script) and submit that"
+)
+
+
+class SubmissionUnreadable(Exception):
+    """The file cannot be graded as Python source; the message is for the student."""
+
+
+def read_source(path: Path) -> bytes:
+    """Read a submission without following symlinks, bounded in size."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise SubmissionUnreadable(f"the file could not be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SubmissionUnreadable("the submission is not a regular file")
+        data = fh.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise SubmissionUnreadable(f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB")
+    if data.lstrip().startswith(b"{"):
+        try:
+            if "cells" in json.loads(data):
+                raise SubmissionUnreadable(NOTEBOOK_MESSAGE)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            pass
+    return data
+
+
+class Grader:
+    """Grades submissions of one assignment; one zygote, test files loaded once.
+
+    Parameters
+    ----------
+    name : str
+        Assignment name.
+    public_only : bool
+        Run only the public cases (``clusterlab check``).
+    timeout : float, optional
+        Seconds per call into student code (default: the assignment's).
+    memory_mb : int, optional
+        Address-space limit of the child (default: the assignment's).
+    """
+
+    def __init__(
+        self,
+        name: str | assignment_mod.Assignment,
+        *,
+        public_only: bool = False,
+        timeout: float | None = None,
+        memory_mb: int | None = None,
+        test_files: list[Path] | None = None,
+    ):
+        self.assignment = (
+            name if isinstance(name, assignment_mod.Assignment) else assignment_mod.load(name)
+        )
+        self.public_only = public_only
+        self.timeout = timeout or self.assignment.timeout
+        self.memory_mb = memory_mb or self.assignment.memory_mb
+        files = test_files or self.assignment.grader_files()
+        self.questions: list[Question] = load_questions(files, public_only=public_only)
+        self._zygote: Zygote | None = None
+        self.protected = [
+            str(assignment_mod.GRADERS_DIR),
+            str(assignment_mod.SOLUTIONS_DIR),
+            str(assignment_mod.REPO_DIR / "tests"),
+        ]
+
+    @property
+    def max_score(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    def zygote(self) -> Zygote:
+        if self._zygote is None or not self._zygote.alive():
+            self._zygote = Zygote()
+        return self._zygote
+
+    def close(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
+
+    def _not_run(self, reason: str) -> list[CaseResult]:
+        return [
+            CaseResult(
+                question=c.question,
+                name=c.name,
+                score=0.0,
+                max_score=c.points,
+                status=NOT_RUN,
+                output=reason,
+                hidden=c.hidden,
+            )
+            for q in self.questions
+            for c in q.cases
+        ]
+
+    def grade(
+        self, path: str | Path, student: str | None = None, *, protect: list[str] = ()
+    ) -> SubmissionResult:
+        """Grade one file; never raises for anything the submission does."""
+        path = Path(path)
+        start = time.perf_counter()
+        result = SubmissionResult(
+            student=student or path.stem, assignment=self.assignment.name, source=str(path)
+        )
+        try:
+            source = read_source(path)
+        except SubmissionUnreadable as exc:
+            result.status, result.message = UNREADABLE, str(exc)
+            result.cases = self._not_run(f"your file could not be graded: {exc}")
+            return result
+        result.sha256 = hashlib.sha256(source).hexdigest()
+        lim = Limits(cpu_seconds=int(max(60, self.timeout * 10)), memory_mb=self.memory_mb)
+        session = Session(
+            self.zygote(),
+            module_name=self.assignment.module,
+            source=source,
+            data_files=[str(p) for p in self.assignment.data_paths],
+            limits=lim,
+            timeout=self.timeout,
+            protected=[*self.protected, *protect],
+        )
+        try:
+            try:
+                session.start()
+                import_error = None
+            except ImportFailed as exc:
+                import_error = exc.student_message
+                result.status, result.message = DID_NOT_IMPORT, import_error
+            runner = CaseRunner(
+                session,
+                module=self.assignment.module,
+                source=source.decode("utf-8", "replace"),
+                import_error=import_error,
+            )
+            result.cases = run_questions(self.questions, runner)
+        finally:
+            session.close()
+        result.output = session.output
+        result.warnings = [f"missing protection: {m}" for m in session.missing]
+        result.integrity = session.events
+        result.seconds = time.perf_counter() - start
+        return result
+
+
+class BareGrader(Grader):
+    """The same cases with the student module imported in this process: no sandbox.
+
+    Only for measuring the sandbox's overhead (``make bench``) and for debugging a
+    grader; never for grading students.
+    """
+
+    def grade(
+        self, path: str | Path, student: str | None = None, *, protect: list[str] = ()
+    ) -> SubmissionResult:
+        path = Path(path)
+        start = time.perf_counter()
+        result = SubmissionResult(student=student or path.stem, assignment=self.assignment.name)
+        tmp = tempfile.mkdtemp(prefix="clusterlab-bare-")
+        mod_name = f"_bare_{uuid.uuid4().hex}"
+        try:
+            shutil.copyfile(path, os.path.join(tmp, f"{mod_name}.py"))
+            for p in self.assignment.data_paths:
+                shutil.copyfile(p, os.path.join(tmp, p.name))
+            spec = importlib.util.spec_from_file_location(
+                mod_name, os.path.join(tmp, f"{mod_name}.py")
+            )
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            bindings = _ModuleBindings(module)
+            runner = CaseRunner(
+                bindings, module=self.assignment.module, source=path.read_text(errors="replace")
+            )
+            result.cases = run_questions(self.questions, runner)
+        finally:
+            sys.modules.pop(mod_name, None)
+            shutil.rmtree(tmp, ignore_errors=True)
+        result.seconds = time.perf_counter() - start
+        return result
+
+
+class _ModuleBindings:
+    def __init__(self, module: Any):
+        self.module = module
+        self.names = {
+            k: ("callable" if callable(v) else "value")
+            for k, v in vars(module).items()
+            if not k.startswith("__")
+        }
+
+    def binding(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+
+_GRADERS: dict[tuple, Grader] = {}
+
+
+def grade_submission(
+    assignment: str,
+    path: str | Path,
+    *,
+    public_only: bool = False,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    student: str | None = None,
+) -> SubmissionResult:
+    """Grade one submission in the sandbox (public and hidden cases unless ``public_only``).
+
+    Graders (and their zygotes) are kept per settings for the life of the process,
+    so a test suite grading many fixtures pays the warm-up once.
+    """
+    key = (assignment, public_only, timeout, memory_mb)
+    if key not in _GRADERS:
+        _GRADERS[key] = Grader(
+            assignment, public_only=public_only, timeout=timeout, memory_mb=memory_mb
+        )
+    return _GRADERS[key].grade(path, student=student)
+
+
+@atexit.register
+def _close_graders() -> None:
+    for grader in _GRADERS.values():
+        grader.close()

@@ -1,0 +1,114 @@
+"""Run the cases of an assignment against one submission's bindings.
+
+The runner judges; it does not render. Its rules, in order, for each case:
+
+1. the module did not import: *not run*, with that reason (said once at the top);
+2. a parameter names something the module does not define: *not run*;
+3. a parameter names a function that ran out of time earlier: *not run*
+   (calling it again would only cost another time-out);
+4. otherwise the case runs: ``AssertionError`` fails it with its message; a
+   student exception, time-out or crash fails it with a message the student can
+   act on (in hidden cases without the exception text, which may echo inputs).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult
+from autograder.sandbox.client import CallTimeout, SandboxError, StudentError
+from autograder.testfiles import Case, Question
+
+
+class Bindings(Protocol):
+    """Where a case's parameters come from (a sandbox session, or a module in-process)."""
+
+    names: dict[str, str]
+
+    def binding(self, name: str) -> Any: ...
+
+
+class CaseRunner:
+    """Runs cases for one submission, remembering what failed for the rules above."""
+
+    def __init__(
+        self,
+        bindings: Bindings | None,
+        *,
+        module: str,
+        source: str = "",
+        import_error: str | None = None,
+    ):
+        self.bindings = bindings
+        self.module = module
+        self.source = source
+        self.import_error = import_error
+        self.timed_out: dict[str, str] = {}
+        self._values: dict[str, Any] = {}
+
+    def _value(self, name: str) -> Any:
+        if name == "env":
+            env = {n: self._value(n) for n in self.bindings.names}
+            env["__source__"] = self.source
+            return env
+        if name not in self._values or self.bindings.names.get(name) != "callable":
+            self._values[name] = self.bindings.binding(name)
+        return self._values[name]
+
+    def skip_reason(self, case: Case) -> str | None:
+        if self.import_error is not None:
+            return f"{self.module}.py did not import"
+        for p in case.params:
+            if p != "env" and p not in self.bindings.names:
+                return f"{self.module}.py has no function or variable `{p}`"
+        for p in case.params:
+            if p in self.timed_out:
+                return f"{p} was stopped earlier ({self.timed_out[p]})"
+        return None
+
+    def run(self, case: Case) -> CaseResult:
+        result = CaseResult(
+            question=case.question,
+            name=case.name,
+            score=0.0,
+            max_score=case.points,
+            status=FAILED,
+            hidden=case.hidden,
+        )
+        reason = self.skip_reason(case)
+        if reason is not None:
+            result.status, result.output = NOT_RUN, reason
+            return result
+        start = time.perf_counter()
+        try:
+            kwargs = {p: self._value(p) for p in case.params}
+            case.func(**kwargs)
+        except AssertionError as exc:
+            result.output = str(exc).strip() or "this check failed"
+        except StudentError as exc:
+            result.output = exc.short if case.hidden else exc.student_message
+            result.detail = exc.detail
+        except SandboxError as exc:
+            if isinstance(exc, CallTimeout):
+                root = exc.label.split(".")[0].split("(")[0]
+                self.timed_out[root] = exc.student_message.split(" was ", 1)[-1]
+            result.output = exc.student_message
+            result.detail = exc.detail
+        except Exception as exc:  # the grader could not use what the student returned
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            result.output = (
+                f"the check could not use what your code returned: {type(exc).__name__}: {first}"
+            )
+            result.detail = traceback.format_exc(limit=-6)
+        else:
+            result.status, result.score = PASSED, case.points
+        result.seconds = time.perf_counter() - start
+        return result
+
+
+def run_questions(questions: Iterable[Question], runner: CaseRunner) -> list[CaseResult]:
+    """Run every case of every question, in order."""
+    return [runner.run(case) for q in questions for case in q.cases]

@@ -1,0 +1,192 @@
+"""The sandbox child: confine this process, import the student module, serve calls.
+
+Runs in a process forked from the zygote. Everything it sends is a frame of
+:mod:`autograder.codec`; objects that are not plain data stay here in a handle
+table and are referred to by number. Nothing here is trusted by the grader: the
+student's module can monkeypatch all of it, and can only ever send data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import struct
+import sys
+import traceback
+from typing import Any
+
+from autograder import codec
+from autograder.sandbox import limits as limits_mod
+
+MAX_MESSAGE_CHARS = 2000
+_SAFE_ENV = {
+    "PATH": "/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+
+
+class Server:
+    """Serve grader requests on a connected socket."""
+
+    def __init__(self, sock: socket.socket, module_name: str, module_file: str):
+        self.sock = sock
+        self.module_name = module_name
+        self.module_file = module_file
+        self.module: Any = None
+        self.handles: dict[int, Any] = {}
+
+    # --- framing -------------------------------------------------------------
+    def send(self, value: Any) -> None:
+        try:
+            frame = codec.encode_message(value, self._to_handle)
+        except Exception as exc:  # unencodable result: report instead of dying
+            frame = codec.encode_message(
+                {
+                    "error": {
+                        "type": "CodecError",
+                        "message": f"could not send the value: {exc}",
+                        "line": None,
+                        "kind": "unsendable",
+                    }
+                },
+                self._no_handle,
+            )
+        self.sock.sendall(frame)
+
+    def recv(self) -> Any:
+        head = self._read_exact(8)
+        (length,) = struct.unpack("<Q", head)
+        payload = self._read_exact(length)
+        return codec.decode_message(payload, self._from_handle)
+
+    def _read_exact(self, n: int) -> bytes:
+        chunks, got = [], 0
+        while got < n:
+            chunk = self.sock.recv(min(n - got, 1 << 20))
+            if not chunk:
+                os._exit(0)  # the grader went away
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _to_handle(self, obj: Any) -> dict:
+        hid = len(self.handles) + 1
+        self.handles[hid] = obj
+        kind = "callable" if callable(obj) else "object"
+        return {"t": "handle", "id": hid, "type": type(obj).__name__[:80], "kind": kind}
+
+    @staticmethod
+    def _no_handle(obj: Any) -> dict:
+        raise codec.CodecError(f"{type(obj).__name__} is not data")
+
+    def _from_handle(self, node: dict) -> Any:
+        return self.handles[node["id"]]
+
+    # --- requests ------------------------------------------------------------
+    def error(self, exc: BaseException, kind: str = "raised") -> dict:
+        line = None
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if os.path.basename(frame.filename) == os.path.basename(self.module_file):
+                line = frame.lineno
+        try:
+            text = str(exc)[:MAX_MESSAGE_CHARS]
+        except Exception:
+            text = "<the exception could not be shown>"
+        tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
+        return {
+            "error": {
+                "type": type(exc).__name__[:80],
+                "message": text,
+                "line": line,
+                "kind": kind,
+                "traceback": tb[-8000:],
+            }
+        }
+
+    def import_module(self) -> dict:
+        try:
+            self.module = importlib.import_module(self.module_name)
+        except SystemExit as exc:
+            return self.error(exc, kind="exit")
+        except BaseException as exc:
+            return self.error(exc, kind="import")
+        names = {}
+        for name, value in list(vars(self.module).items()):
+            if not name.startswith("__"):
+                names[name] = "callable" if callable(value) else "value"
+        return {"ready": names}
+
+    def handle(self, req: dict) -> Any:
+        op = req.get("op")
+        if op == "get":
+            return {"ok": vars(self.module).get(req["name"])}
+        if op == "call":
+            target = req["target"]
+            fn = vars(self.module)[target] if isinstance(target, str) else target
+            return {"ok": fn(*req.get("args", ()), **req.get("kwargs", {}))}
+        if op == "getattr":
+            return {"ok": getattr(req["target"], req["name"])}
+        if op == "getitem":
+            return {"ok": req["target"][req["key"]]}
+        if op == "len":
+            return {"ok": len(req["target"])}
+        return {
+            "error": {
+                "type": "ProtocolError",
+                "message": f"unknown op {op!r}",
+                "line": None,
+                "kind": "protocol",
+            }
+        }
+
+    def serve(self) -> None:
+        reply = self.import_module()
+        self.send(reply)
+        if "error" in reply:
+            os._exit(1)
+        while True:
+            req = self.recv()
+            try:
+                reply = self.handle(req)
+            except SystemExit as exc:
+                reply = self.error(exc, kind="exit")
+            except BaseException as exc:
+                reply = self.error(exc)
+            self.send(reply)
+
+
+def main(request: dict, conn_fd: int, out_fd: int) -> None:
+    """Entry point in the forked child (never returns)."""
+    try:
+        os.setsid()
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        scratch = request["scratch"]
+        os.chdir(scratch)
+        os.environ.clear()
+        os.environ.update(_SAFE_ENV, HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=scratch)
+        sys.path[:] = [scratch] + [p for p in request["sys_path"] if p != scratch]
+        sys.argv = [request["module_file"]]
+        lim = limits_mod.Limits(**request["limits"])
+        missing = limits_mod.confine(lim, network_namespace=request.get("netns", True))
+        sock = socket.socket(fileno=conn_fd)
+        server = Server(sock, request["module_name"], request["module_file"])
+        server.send({"confined": missing})
+        sys.stdout = open(1, "w", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", buffering=1, closefd=False)
+        server.serve()
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(3)
