@@ -38,6 +38,8 @@ class SubmissionUnreadable(Exception):
 
 def read_source(path: Path) -> bytes:
     """Read a submission without following symlinks, bounded in size."""
+    if os.path.islink(path):
+        raise SubmissionUnreadable("the submission is a symbolic link; submit the file itself")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:

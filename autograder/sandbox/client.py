@@ -404,7 +404,7 @@ class Session:
         netns: bool = True,
     ):
         self.zygote, self.module_name, self.timeout = zygote, module_name, timeout
-        self.import_timeout = import_timeout or max(timeout, 10.0)
+        self.import_timeout = import_timeout or 3 * timeout
         self.max_frame = max_frame
         self.scratch = tempfile.mkdtemp(prefix="clusterlab-sandbox-")
         os.chmod(self.scratch, 0o700)
@@ -436,12 +436,27 @@ class Session:
     def start(self) -> dict[str, str]:
         """Start a child and import the module; returns its global names (name -> kind)."""
         self.generation += 1
-        self.child = Child(
-            self.zygote,
-            self.request_base,
-            import_timeout=self.import_timeout,
-            max_frame=self.max_frame,
-        )
+        try:
+            self.child = Child(
+                self.zygote,
+                self.request_base,
+                import_timeout=self.import_timeout,
+                max_frame=self.max_frame,
+            )
+        except CallTimeout:
+            self.events.append(f"timeout: import stopped after {self.import_timeout:g} s")
+            raise ImportFailed(
+                self.module_name,
+                f"{self.module_name}.py was stopped after "
+                f"{self.import_timeout:g} s while being imported",
+            ) from None
+        except ChildDied as exc:
+            self.events.append(f"died: during import ({exc.detail})")
+            raise ImportFailed(
+                self.module_name,
+                f"{self.module_name}.py ended the sandbox "
+                f"process while being imported ({_describe(exc.detail)})",
+            ) from None
         self.missing = self.child.missing
         ready = self.child.ready
         if "error" in ready:

@@ -1,0 +1,192 @@
+"""The ``clusterlab`` command: a thin layer over :mod:`autograder`'s functions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from autograder import assignment as assignment_mod
+from autograder.feedback import render_text
+from autograder.results import PASSED
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="ClusterLab: auto-graded clustering assignments.",
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+_STYLES = {"✓": "green", "✗": "red", "–": "yellow", "!": "bold red"}
+
+
+def _load(name: str) -> assignment_mod.Assignment:
+    try:
+        return assignment_mod.load(name)
+    except assignment_mod.UnknownAssignment as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
+def _print_feedback(text: str) -> None:
+    for line in text.splitlines():
+        style = _STYLES.get(line[:1])
+        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """List the assignments, their points, and where their files are."""
+    from autograder.testfiles import load_questions
+
+    table = Table("assignment", "title", "questions", "points (public + hidden)", "student files")
+    for name in assignment_mod.names():
+        a = assignment_mod.load(name)
+        questions = load_questions(a.grader_files())
+        public = sum(c.points for q in questions for c in q.cases if not c.hidden)
+        total = sum(q.points for q in questions)
+        table.add_row(
+            name,
+            a.title,
+            str(len(questions)),
+            f"{public:g} + {total - public:g}",
+            str(
+                a.bundle_dir.relative_to(Path.cwd())
+                if a.bundle_dir.is_relative_to(Path.cwd())
+                else a.bundle_dir
+            ),
+        )
+    console.print(table)
+
+
+def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:
+    if file is not None:
+        return file
+    here = Path.cwd() / f"{a.module}.py"
+    return here if here.is_file() else a.bundle_dir / f"{a.module}.py"
+
+
+@app.command()
+def check(
+    assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Your module (default: ./<module>.py, else the one in assignments/)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Run the public checks on your module and tell you what to fix."""
+    from autograder.grading import Grader
+
+    a = _load(assignment)
+    path = _find_student_file(a, file)
+    if not path.exists():
+        err.print(f"[red]error:[/] {escape(str(path))} does not exist")
+        raise typer.Exit(2)
+    public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
+    tests = public if all(p.is_file() for p in public) else None
+    grader = Grader(a, public_only=True, test_files=tests)
+    try:
+        result = grader.grade(path, student=path.stem)
+    finally:
+        grader.close()
+    if as_json:
+        console.print_json(json.dumps(result.to_gradescope()))
+    else:
+        _print_feedback(render_text(result, title=f"Checking {path} ({a.title})"))
+    ok = result.cases and all(c.status == PASSED for c in result.cases)
+    raise typer.Exit(0 if ok else 1)
+
+
+@app.command()
+def grade(
+    assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
+    submissions: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of <student>.py files, or of per-student folders with <module>.py."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    workers: Annotated[int, typer.Option(help="Sandbox workers in parallel.", min=1)] = 1,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds per call into student code (default: the assignment's).", min=0.1
+        ),
+    ] = None,
+    memory: Annotated[
+        int | None,
+        typer.Option(help="Memory limit per submission in MB (default: the assignment's).", min=64),
+    ] = None,
+    regrade: Annotated[bool, typer.Option(help="Grade everything again.")] = False,
+) -> None:
+    """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
+    from autograder.batch import grade_batch
+
+    a = _load(assignment)
+    if not submissions.is_dir():
+        err.print(f"[red]error:[/] {escape(str(submissions))} is not a folder of submissions")
+        raise typer.Exit(2)
+
+    def progress(r) -> None:
+        pct = 100 * r.score / r.max_score if r.max_score else 0
+        flag = f" [yellow]({escape(r.status)})[/]" if r.status != "graded" else ""
+        console.print(
+            f"  {escape(r.student):<32} {r.score:6g}/{r.max_score:g}  {pct:5.1f}%"
+            f"  {r.seconds:5.1f}s{flag}"
+        )
+
+    console.print(f"Grading {a.title} from {submissions} with {workers} worker(s)")
+    try:
+        summary = grade_batch(
+            a.name,
+            submissions,
+            out,
+            workers=workers,
+            timeout=timeout,
+            memory_mb=memory,
+            regrade=regrade,
+            progress=progress,
+        )
+    except (OSError, RuntimeError) as exc:
+        err.print(f"[red]error:[/] grading could not run: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
+    for p in summary.problems:
+        console.print(f"[yellow]warning:[/] {escape(p)}")
+    for w in summary.warnings:
+        console.print(f"[yellow]warning:[/] {escape(w)}")
+    console.print(
+        f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.md'}\n"
+        f"results:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
+    )
+
+
+@app.command()
+def sync(
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Only report what is out of date; exit 1 if anything is."),
+    ] = False,
+) -> None:
+    """Regenerate the public tests and conftest.py of every assignment bundle."""
+    from autograder.publish import sync as sync_one
+
+    changed = []
+    for name in assignment_mod.names():
+        changed += sync_one(assignment_mod.load(name), check=check_only)
+    for path in changed:
+        console.print(f"{'out of date' if check_only else 'wrote'}: {path}")
+    if check_only and changed:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

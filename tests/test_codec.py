@@ -1,0 +1,146 @@
+"""The codec carries plain data both ways and rejects everything else."""
+
+import json
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from autograder import codec
+
+
+def roundtrip(value):
+    handles = []
+
+    def to_handle(obj):
+        handles.append(obj)
+        return {"t": "handle", "id": len(handles)}
+
+    frame = codec.encode_message(value, to_handle)
+    return codec.decode_message(frame[8:], lambda node: ("handle", node["id"])), handles
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        -(2**70),
+        1.5,
+        float("inf"),
+        "héllo",
+        [1, (2, 3)],
+        {1: "a", (2, 3): [4]},
+        {1, 2},
+        frozenset({3}),
+    ],
+)
+def test_plain_values_round_trip(value):
+    out, handles = roundtrip(value)
+    assert out == value and type(out) is type(value) and not handles
+
+
+def test_nan_round_trips():
+    out, _ = roundtrip(float("nan"))
+    assert np.isnan(out)
+
+
+def test_arrays_and_numpy_scalars_keep_dtype_and_shape():
+    arr = np.arange(12, dtype=np.int32).reshape(3, 4)
+    out, _ = roundtrip({"a": arr, "s": np.float32(2.5), "b": np.bool_(True)})
+    assert out["a"].dtype == np.int32 and out["a"].shape == (3, 4)
+    assert np.array_equal(out["a"], arr)
+    assert type(out["s"]) is np.float32 and out["s"] == 2.5
+    assert type(out["b"]) is np.bool_
+
+
+def test_dataframe_round_trips_with_strings_missing_values_and_index():
+    df = pd.DataFrame(
+        {"wijk": ["A", None, "C"], "kosten": [1.0, np.nan, 3.0], 5: [1, 2, 3]},
+        index=pd.Index([10, 11, 12], name="id"),
+    )
+    out, _ = roundtrip(df)
+    assert list(out.columns) == ["wijk", "kosten", 5]
+    assert out.index.name == "id" and list(out.index) == [10, 11, 12]
+    assert out["wijk"].isna().tolist() == [False, True, False]
+    assert out["wijk"].iloc[2] == "C"
+    assert np.isnan(out["kosten"].iloc[1])
+
+
+def test_series_and_generator_round_trip():
+    s = pd.Series([1.5, 2.5], name="x")
+    out, _ = roundtrip(s)
+    assert out.name == "x" and out.tolist() == [1.5, 2.5]
+    gen = np.random.default_rng(7)
+    gen2, _ = roundtrip(gen)
+    assert np.array_equal(gen2.integers(0, 100, 5), np.random.default_rng(7).integers(0, 100, 5))
+
+
+def test_other_objects_become_handles_and_subclasses_become_plain_data():
+    class Rigged(str):
+        def __eq__(self, other):
+            return True
+
+    obj = object()
+    out, handles = roundtrip([obj, Rigged("no")])
+    assert out == [("handle", 1), "no"] and handles == [obj]
+    assert type(out[1]) is str
+    arr, _ = roundtrip(np.zeros(2).view(type("Sub", (np.ndarray,), {})))
+    assert type(arr) is np.ndarray
+
+
+def test_object_arrays_are_not_sent_as_arrays():
+    out, handles = roundtrip(np.array([object()], dtype=object))
+    assert out == ("handle", 1)
+
+
+def frame(tree, buffers=()):
+    return codec.pack(tree, list(buffers))[8:]
+
+
+def test_decoder_never_unpickles():
+    import io
+    import pickle
+
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(codec.CodecError):
+        codec.decode_message(frame({"t": "nd", "b": 0}, [buf.getvalue()]), None)
+    evil = pickle.dumps(print)
+    with pytest.raises(codec.CodecError):
+        codec.decode_message(frame({"t": "nd", "b": 0}, [evil]), None)
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"t": "pickle", "v": "x"},
+        {"t": "nd", "b": 5},
+        {"t": "dict", "v": [[1]]},
+        {"t": "list", "v": "notalist"},
+        {"t": "generator", "state": {"bit_generator": "os.system"}},
+    ],
+)
+def test_decoder_rejects_malformed_trees(tree):
+    with pytest.raises(codec.CodecError):
+        codec.decode_message(frame(tree), lambda n: n)
+
+
+def test_decoder_bounds_depth():
+    tree = 1
+    for _ in range(codec.MAX_DEPTH + 5):
+        tree = {"t": "list", "v": [tree]}
+    with pytest.raises(codec.CodecError, match="nested"):
+        codec.decode_message(frame(tree), None)
+
+
+def test_truncated_and_garbage_frames_are_rejected():
+    with pytest.raises(codec.CodecError):
+        codec.decode_message(b"\x01", None)
+    with pytest.raises(codec.CodecError):
+        codec.decode_message(struct.pack("<I", 5) + b"nojso", None)
+    bad_sizes = json.dumps({"tree": 1, "sizes": [10**9]}).encode()
+    with pytest.raises(codec.CodecError):
+        codec.decode_message(struct.pack("<I", len(bad_sizes)) + bad_sizes, None)
