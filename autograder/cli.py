@@ -170,6 +170,18 @@ def grade(
 
 
 @app.command()
+def export(
+    assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
+    out: Annotated[Path, typer.Option("--out", help="Zip file to write.")] = Path("autograder.zip"),
+) -> None:
+    """Write an otter-grader autograder zip (for Gradescope or `otter run`) of the full graders."""
+    from autograder.export import otter_zip
+
+    path = otter_zip(_load(assignment), out)
+    console.print(f"wrote {path}: upload it to Gradescope, or run `otter run -a {path} FILE`")
+
+
+@app.command()
 def sync(
     check_only: Annotated[
         bool,

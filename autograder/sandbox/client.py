@@ -27,6 +27,16 @@ from autograder.sandbox.limits import Limits
 OUTPUT_LIMIT = 64 * 1024
 """Bytes of a child's stdout/stderr kept for the teacher."""
 
+PROC_READ_PATHS = [
+    "/proc/self",
+    "/proc/cpuinfo",
+    "/proc/meminfo",
+    "/sys/devices/system/cpu",
+    "/sys/fs/cgroup",
+]
+"""Read-only in the child, opened there (so /proc/self is the child's own): scikit-learn's
+thread-pool and CPU-count probes read them."""
+
 _ZYGOTE_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")
 
 
@@ -417,6 +427,7 @@ class Session:
             )
         limits.write_paths = [self.scratch]
         limits.read_paths = safe_read_paths([*protected, os.path.dirname(self.scratch)])
+        limits.read_paths += PROC_READ_PATHS
         self.request_base = {
             "scratch": self.scratch,
             "module_name": module_name,

@@ -1,0 +1,51 @@
+"""Export an assignment's full graders as an otter-grader autograder zip (Gradescope, otter run).
+
+The zip is made by ``otter generate`` itself from the same test files ClusterLab
+grades with, so a course on Gradescope and a course on ClusterLab grade alike
+(Gradescope's container then provides the isolation ClusterLab's sandbox gives here).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.assignment import Assignment
+
+
+def otter_zip(assignment: Assignment, dest: Path) -> Path:
+    """Write ``dest`` (an autograder zip with public and hidden cases and the data files)."""
+    dest = dest.resolve()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="clusterlab-export-") as tmp:
+        work = Path(tmp)
+        (work / "tests").mkdir()
+        for src in assignment.grader_files():
+            shutil.copy(src, work / "tests" / src.name)
+        files = []
+        for data in assignment.data_paths:
+            shutil.copy(data, work / data.name)
+            files.append(data.name)
+        cmd = [
+            sys.executable,
+            "-m",
+            "otter",
+            "generate",
+            "--tests-dir",
+            "tests",
+            "--output-path",
+            str(dest),
+            "--no-config",
+            "--no-environment",
+        ]
+        reqs = assignment.bundle_dir / "requirements.txt"
+        if reqs.is_file():
+            shutil.copy(reqs, work / "requirements.txt")
+            cmd += ["--requirements", "requirements.txt"]
+        else:
+            cmd.append("--no-requirements")
+        subprocess.run([*cmd, *files], cwd=work, check=True, capture_output=True, text=True)
+    return dest
