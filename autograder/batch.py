@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from autograder.assignment import Assignment
 from autograder.feedback import render_markdown, render_report
 from autograder.gradebook import Gradebook, atomic_write, gradebook_csv
 from autograder.grading import Grader
@@ -108,7 +109,7 @@ def _file_hash(path: Path) -> str:
 _worker: Grader | None = None
 
 
-def _init_worker(name: str, timeout: float | None, memory_mb: int | None) -> None:
+def _init_worker(name: str | Assignment, timeout: float | None, memory_mb: int | None) -> None:
     global _worker
     _worker = Grader(name, timeout=timeout, memory_mb=memory_mb)
 
@@ -127,8 +128,10 @@ def _grade_with(grader: Grader, sub: Submission, protect: list[str]) -> Submissi
             message=f"no {sub.path.name} was found in your submission",
         )
         result.cases = grader._not_run(f"no {sub.path.name} was submitted")
-        return result
-    return grader.grade(sub.path, student=sub.student, protect=protect)
+    else:
+        result = grader.grade(sub.path, student=sub.student, protect=protect)
+    result.sha256 = result.sha256 or _file_hash(sub.path)  # links and missing files too
+    return result
 
 
 def _grader_error(grader: Grader, sub: Submission, why: str) -> SubmissionResult:
@@ -145,7 +148,7 @@ def _grader_error(grader: Grader, sub: Submission, why: str) -> SubmissionResult
 
 
 def grade_batch(
-    name: str,
+    name: str | Assignment,
     submissions_dir: Path,
     out: Path,
     *,
@@ -162,7 +165,7 @@ def grade_batch(
     subs = discover(submissions_dir, grader.assignment.module)
     book = Gradebook(out / "grades.sqlite")
     try:
-        done = {} if regrade else book.up_to_date(name, fingerprint)
+        done = {} if regrade else book.up_to_date(grader.assignment.name, fingerprint)
         todo = []
         for sub in subs:
             if done.get(sub.student) == _file_hash(sub.path):
