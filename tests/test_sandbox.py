@@ -114,10 +114,12 @@ def test_files_network_processes_signals_and_env_are_off_limits(toy_grader, toy_
     assert "HOME" in env_message
 
 
-def test_scratch_folder_is_removed(toy_grader, toy_submission, tmp_path):
-    before = set(Path("/tmp").glob("clusterlab-sandbox-*"))
-    toy_grader.grade(toy_submission("good"))
-    assert set(Path("/tmp").glob("clusterlab-sandbox-*")) <= before
+def test_scratch_folder_is_writable_and_removed_afterwards(toy_grader, toy_submission):
+    result = toy_grader.grade(toy_submission("where_am_i"))
+    message = {c.name: c for c in result.cases}[DOUBLE].output
+    cwd = message.split("cwd=")[1].split(" (line")[0]
+    assert cwd.startswith("/") and "clusterlab-sandbox-" in cwd
+    assert not Path(cwd).exists()
 
 
 def test_unreadable_files_get_a_reason(toy_grader, tmp_path):

@@ -17,6 +17,7 @@ import traceback
 from typing import Any
 
 from autograder import codec
+from autograder.sandbox import audit
 from autograder.sandbox import limits as limits_mod
 
 MAX_MESSAGE_CHARS = 2000
@@ -46,12 +47,12 @@ class Server:
     def send(self, value: Any) -> None:
         try:
             frame = codec.encode_message(value, self._to_handle)
-        except Exception as exc:  # unencodable result: report instead of dying
+        except (Exception, RecursionError) as exc:  # unencodable: report instead of dying
             frame = codec.encode_message(
                 {
                     "error": {
                         "type": "CodecError",
-                        "message": f"could not send the value: {exc}",
+                        "message": str(exc)[:300] or type(exc).__name__,
                         "line": None,
                         "kind": "unsendable",
                     }
@@ -162,8 +163,13 @@ class Server:
             self.send(reply)
 
 
-def main(request: dict, conn_fd: int, out_fd: int) -> None:
-    """Entry point in the forked child (never returns)."""
+def main(request: dict, fds: list[int]) -> None:
+    """Entry point in the forked child (never returns).
+
+    ``fds``: the connection to the grader, the write end of the output pipe, and
+    the write end of the audit pipe.
+    """
+    conn_fd, out_fd, audit_fd = fds
     try:
         os.setsid()
         os.dup2(out_fd, 1)
@@ -173,13 +179,13 @@ def main(request: dict, conn_fd: int, out_fd: int) -> None:
         os.dup2(null, 0)
         os.close(null)
         scratch = request["scratch"]
-        os.chdir(scratch)
         os.environ.clear()
         os.environ.update(_SAFE_ENV, HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=scratch)
         sys.path[:] = [scratch] + [p for p in request["sys_path"] if p != scratch]
         sys.argv = [request["module_file"]]
         lim = limits_mod.Limits(**request["limits"])
-        missing = limits_mod.confine(lim, network_namespace=request.get("netns", True))
+        missing = limits_mod.confine(lim, disabled=frozenset(request.get("disabled", ())))
+        audit.install(audit_fd, scratch, lim.read_paths)
         sock = socket.socket(fileno=conn_fd)
         server = Server(sock, request["module_name"], request["module_file"])
         server.send({"confined": missing})

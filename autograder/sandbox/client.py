@@ -22,7 +22,7 @@ from dataclasses import asdict
 from typing import Any
 
 from autograder import codec
-from autograder.sandbox.limits import Limits
+from autograder.sandbox.limits import LAYERS, Limits
 
 OUTPUT_LIMIT = 64 * 1024
 """Bytes of a child's stdout/stderr kept for the teacher."""
@@ -69,6 +69,12 @@ class StudentAttributeError(StudentError, AttributeError):
     """Reading an attribute of a student object raised AttributeError (so hasattr works)."""
 
 
+class ReturnedNonData(SandboxError):
+    """The student's value could not be turned into data (too deep, unencodable)."""
+
+    kind = "unsendable"
+
+
 class CallTimeout(SandboxError):
     """A call ran past its deadline; the child was killed."""
 
@@ -91,6 +97,23 @@ class StaleHandle(SandboxError):
     """A handle from a child that has since been replaced."""
 
     kind = "stale"
+
+
+DISABLE_VARIABLE = "CLUSTERLAB_SANDBOX_DISABLE"
+"""Comma-separated sandbox layers to leave off, to emulate a platform without them."""
+
+
+def disabled_layers() -> frozenset[str]:
+    """The layers switched off by CLUSTERLAB_SANDBOX_DISABLE (checked, with its source)."""
+    raw = os.environ.get(DISABLE_VARIABLE, "")
+    names = frozenset(n.strip() for n in raw.split(",") if n.strip())
+    unknown = names - set(LAYERS)
+    if unknown:
+        raise ValueError(
+            f"{DISABLE_VARIABLE}={raw!r}: unknown layer(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(LAYERS)}"
+        )
+    return names
 
 
 def _python_paths() -> list[str]:
@@ -133,6 +156,7 @@ class Zygote:
     def __init__(self, *, python: str = sys.executable, start_timeout: float = 120.0):
         self._lock = threading.Lock()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.mpl_dir = tempfile.mkdtemp(prefix="clusterlab-mpl-")
         env = {k: os.environ[k] for k in _ZYGOTE_ENV_KEEP if k in os.environ}
         env.update(
             OMP_NUM_THREADS="1",
@@ -140,7 +164,7 @@ class Zygote:
             MKL_NUM_THREADS="1",
             MPLBACKEND="Agg",
             PYTHONDONTWRITEBYTECODE="1",
-            MPLCONFIGDIR=tempfile.mkdtemp(prefix="clusterlab-mpl-"),
+            MPLCONFIGDIR=self.mpl_dir,
         )
         if "PYTHONPATH" in os.environ:  # an uninstalled checkout (tests, bench)
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]
@@ -195,6 +219,7 @@ class Zygote:
                     self.proc.wait(5)
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
+            shutil.rmtree(self.mpl_dir, ignore_errors=True)
 
 
 class _OutputReader(threading.Thread):
@@ -227,14 +252,18 @@ class Child:
         self.zygote, self.max_frame = zygote, max_frame
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
+        audit_r, audit_w = os.pipe()
         try:
-            self.pid = zygote.fork(request, [theirs.fileno(), out_w])
+            self.pid = zygote.fork(request, [theirs.fileno(), out_w, audit_w])
         finally:
             theirs.close()
             os.close(out_w)
+            os.close(audit_w)
         self.sock = ours
         self.output = _OutputReader(out_r)
         self.output.start()
+        self.audit = _OutputReader(audit_r)
+        self.audit.start()
         self.alive = True
         self.missing = self.receive(import_timeout, "the sandbox")["confined"]
         self.ready = self.receive(import_timeout, "importing your module")
@@ -411,7 +440,6 @@ class Session:
         import_timeout: float | None = None,
         max_frame: int = codec.DEFAULT_MAX_FRAME,
         protected: list[str] = (),
-        netns: bool = True,
     ):
         self.zygote, self.module_name, self.timeout = zygote, module_name, timeout
         self.import_timeout = import_timeout or 3 * timeout
@@ -434,7 +462,7 @@ class Session:
             "module_file": self.module_file,
             "limits": asdict(limits),
             "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
-            "netns": netns,
+            "disabled": sorted(disabled_layers()),
         }
         self.child: Child | None = None
         self.generation = 0
@@ -490,7 +518,12 @@ class Session:
         if self.child is not None:
             self.child.kill()
             self.child.output.join(timeout=1.0)
+            self.child.audit.join(timeout=1.0)
             self.output_parts.append(self.child.output.text())
+            for line in self.child.audit.text().splitlines():
+                flag = f"attempt: {line.strip()}"
+                if line.strip() and flag not in self.events:
+                    self.events.append(flag)
             self.child = None
 
     def close(self) -> None:
@@ -547,6 +580,13 @@ class Session:
                     "you called sys.exit(); return a value instead",
                     err.get("line"),
                     "",
+                )
+            if err.get("kind") == "unsendable":
+                self.events.append(f"unsendable: {label} returned {err.get('message')}"[:300])
+                raise ReturnedNonData(
+                    label,
+                    f"{label} returned a value the grader cannot accept: "
+                    f"{_first_line(str(err.get('message')))}",
                 )
             cls = (
                 StudentAttributeError

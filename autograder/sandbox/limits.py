@@ -63,7 +63,9 @@ class Limits:
     read_paths: list[str] = field(default_factory=list)
     """Folders and files the child may read (the Python installation, data)."""
     write_paths: list[str] = field(default_factory=list)
-    """Folders the child may read and write (its scratch folder)."""
+    """Folders the child may read and write (its scratch folder first)."""
+    scratch_mb: int = 256
+    """Size of the scratch tmpfs (all files the child writes, together)."""
 
 
 def _libc() -> ctypes.CDLL:
@@ -203,22 +205,70 @@ def new_network_namespace() -> str | None:
     return None
 
 
-def confine(limits: Limits, *, network_namespace: bool = True) -> list[str]:
-    """Apply every layer this platform supports; return the protections that are missing."""
-    missing = []
-    if network_namespace:
-        err = new_network_namespace()
-        if err:
-            missing.append(err)
+def private_scratch(folder: str, size_mb: int) -> str | None:
+    """Mount a size-limited tmpfs over ``folder`` in a private mount namespace.
+
+    The files already in ``folder`` (the module, its data) are carried over. The
+    mount disappears with the process, and the tmpfs bounds what the child can
+    write in total (a disk bomb fills it, not the grader's disk).
+    """
+    if platform.system() != "Linux":
+        return "mount namespaces are Linux only"
+    files = {}
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as fh:
+                files[name] = fh.read()
+    libc = _libc()
+    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
+    ms_rec, ms_private, ms_nosuid, ms_nodev = 1 << 14, 1 << 18, 2, 4
+    if libc.unshare(0x00020000) != 0:  # CLONE_NEWNS
+        return f"mount namespace refused: {os.strerror(ctypes.get_errno())}"
+    if libc.mount(None, b"/", None, ms_rec | ms_private, None) != 0:
+        return f"making mounts private refused: {os.strerror(ctypes.get_errno())}"
+    opts = f"size={size_mb}m,mode=0700".encode()
+    if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", ms_nosuid | ms_nodev, opts) != 0:
+        return f"tmpfs scratch refused: {os.strerror(ctypes.get_errno())}"
+    for name, data in files.items():
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write(data)
+    return None
+
+
+LAYERS = ("netns", "mountns", "seccomp", "landlock")
+"""The optional layers; rlimits and deadlines are always on."""
+
+
+def confine(limits: Limits, *, disabled: frozenset[str] = frozenset()) -> list[str]:
+    """Apply every layer this platform supports; return the protections that are missing.
+
+    ``disabled`` names layers to leave off (to emulate a platform without them).
+    """
+    missing = [f"{layer} disabled by configuration" for layer in LAYERS if layer in disabled]
+    steps = [
+        ("netns", new_network_namespace),
+        ("mountns", lambda: private_scratch(limits.write_paths[0], limits.scratch_mb)),
+    ]
+    for layer, step in steps:
+        if layer not in disabled and limits.write_paths:
+            err = step()
+            if err:
+                missing.append(err)
+    if limits.write_paths:
+        os.chdir(limits.write_paths[0])  # the tmpfs, if one was mounted over the folder
     apply_rlimits(limits)
+    if disabled >= {"seccomp", "landlock"}:
+        return missing
     if not no_new_privs():
         missing.append("no_new_privs could not be set: seccomp and Landlock are off")
         return missing
-    if not limits.processes:
+    if not limits.processes and "seccomp" not in disabled:
         err = deny_new_processes()
         if err:
             missing.append(err)
-    err = landlock(limits)
-    if err:
-        missing.append(err)
+    if "landlock" not in disabled:
+        err = landlock(limits)
+        if err:
+            missing.append(err)
     return missing

@@ -7,8 +7,8 @@ solutions, so a child forked from it holds nothing of the grader's in memory.
 
 Control messages (JSON, one per packet):
 
-- ``{"op": "fork", ...child request...}`` with two file descriptors attached
-  (the child's connection to the grader, the write end of its output pipe):
+- ``{"op": "fork", ...child request...}`` with three file descriptors attached
+  (the child's connection to the grader, the write ends of its output and audit pipes):
   answered ``{"pid": N}``.
 - ``{"op": "status", "pid": N}``: answered ``{"status": "running"|"exit N"|"signal N"|"unknown"}``.
 """
@@ -89,7 +89,7 @@ def serve(ctl: socket.socket) -> None:
             answer = statuses.get(pid) or ("running" if pid in children else "unknown")
             ctl.send(json.dumps({"status": answer}).encode())
             continue
-        if req.get("op") != "fork" or len(fds) != 2:
+        if req.get("op") != "fork" or len(fds) != 3:
             for fd in fds:
                 os.close(fd)
             ctl.send(json.dumps({"error": "bad request"}).encode())
@@ -97,7 +97,7 @@ def serve(ctl: socket.socket) -> None:
         pid = os.fork()
         if pid == 0:
             ctl.close()
-            child.main(req, conn_fd=fds[0], out_fd=fds[1])
+            child.main(req, fds)
         for fd in fds:
             os.close(fd)
         children.add(pid)
