@@ -82,7 +82,7 @@ def test_memory_hog_gets_memory_error(toy_submission):
     got = {c.name: c for c in result.cases}
     assert got[DOUBLE].output.startswith("double raised MemoryError")
     assert got[FIT].output.startswith("fit raised MemoryError")
-    assert got[HIDDEN].output == "double raised MemoryError (line 4 of your file)", (
+    assert got[HIDDEN].output == "double raised MemoryError (line 7 of your file)", (
         "hidden cases show the exception type and line, never its text"
     )
     assert result.score == 1
