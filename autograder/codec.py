@@ -77,6 +77,12 @@ class Encoder:
     def __init__(self, to_handle: Callable[[Any], dict]):
         self.to_handle = to_handle
         self.buffers: list[bytes] = []
+        self.notes: list[str] = []
+        """Conversions worth telling the teacher about (subclasses, object arrays)."""
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes and len(self.notes) < 20:
+            self.notes.append(text)
 
     def _buffer(self, data: bytes) -> int:
         self.buffers.append(data)
@@ -87,6 +93,7 @@ class Encoder:
             raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
         t = type(value)
         if t not in _EXACT and isinstance(value, (str, int, float, list, tuple)):
+            self._note(f"a {t.__name__[:40]} (subclass of {t.__mro__[1].__name__}) sent as plain")
             value, t = _exact(value)  # a subclass (rigged __eq__, ...) becomes plain data
         if value is None or t is bool or t is str:
             return value
@@ -104,6 +111,8 @@ class Encoder:
                 "v": [[self.encode(k, d), self.encode(v, d)] for k, v in dict.items(value)],
             }
         if isinstance(value, np.ndarray) and value.dtype.kind in _ARRAY_KINDS:
+            if t is not np.ndarray:
+                self._note(f"an ndarray subclass {t.__name__[:40]} sent as a plain array")
             return {"t": "nd", "b": self._buffer(_array_bytes(np.asarray(value).view(np.ndarray)))}
         if isinstance(value, np.generic) and value.dtype.kind in _ARRAY_KINDS:
             return {"t": "npscalar", "b": self._buffer(_array_bytes(np.asarray(value)))}
@@ -112,6 +121,8 @@ class Encoder:
         frame = self._encode_pandas(value, d)
         if frame is not None:
             return frame
+        if isinstance(value, np.ndarray):
+            self._note(f"an array of {value.dtype} kept in the sandbox (not plain data)")
         return self.to_handle(value)
 
     def _encode_pandas(self, value: Any, d: int) -> dict | None:

@@ -7,6 +7,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -19,6 +20,7 @@ from typing import Any
 from autograder import assignment as assignment_mod
 from autograder.results import DID_NOT_IMPORT, NOT_RUN, UNREADABLE, CaseResult, SubmissionResult
 from autograder.runner import CaseRunner, run_questions
+from autograder.sandbox import audit
 from autograder.sandbox.client import ImportFailed, Session, Zygote
 from autograder.sandbox.limits import Limits
 from autograder.testfiles import Question, load_questions
@@ -30,6 +32,23 @@ NOTEBOOK_MESSAGE = (
     "this file is a Jupyter notebook saved with a .py name; export it as a Python script "
     "(File > Save and Export Notebook As > Executable Script) and submit that"
 )
+
+
+FAKE_RESULTS = re.compile(r'"(score|max_score|tests)"\s*:|all tests passed|\d+ passed', re.I)
+"""Child output that imitates grading results (harmless, but worth telling the teacher)."""
+
+
+def file_flags(source: bytes) -> list[str]:
+    """What is odd about a submitted file as a file."""
+    if not source.strip():
+        return ["file: the file is empty"]
+    if b"\0" in source:
+        return ["file: the file contains binary data"]
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        return ["file: the file is not UTF-8 text"]
+    return []
 
 
 class SubmissionUnreadable(Exception):
@@ -141,6 +160,8 @@ class Grader:
         except SubmissionUnreadable as exc:
             result.status, result.message = UNREADABLE, str(exc)
             result.cases = self._not_run(f"your file could not be graded: {exc}")
+            target = os.path.realpath(path) if os.path.islink(path) else ""
+            result.integrity = [f"file: {exc}" + (f" (-> {target})" if target else "")]
             return result
         result.sha256 = hashlib.sha256(source).hexdigest()
         lim = Limits(cpu_seconds=int(max(60, self.timeout * 10)), memory_mb=self.memory_mb)
@@ -171,7 +192,13 @@ class Grader:
             session.close()
         result.output = session.output
         result.warnings = [f"missing protection: {m}" for m in session.missing]
-        result.integrity = session.events
+        result.integrity = (
+            file_flags(source)
+            + session.events
+            + [f"source: {flag}" for flag in audit.scan_source(source.decode("utf-8", "replace"))]
+        )
+        if FAKE_RESULTS.search(result.output):
+            result.integrity.append("output: printed text that looks like grading results")
         result.seconds = time.perf_counter() - start
         return result
 

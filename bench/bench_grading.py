@@ -39,7 +39,7 @@ VARIANTS = [
     ("as written", lambda s: s),
     ("elkan", lambda s: s.replace("KMeans(", 'KMeans(algorithm="elkan", ', 1)),
     ("renamed locals", lambda s: re.sub(r"\bmodel\b", "km", s)),
-    ("extra imports", lambda s: "import math\nimport collections\n" + s),
+    ("extra imports", lambda s: s + "\nimport math  # noqa: E402\nimport collections\n"),
 ]
 
 

@@ -52,8 +52,11 @@ def install(fd: int, scratch: str, readable: list[str]) -> None:
     scratch = realpath(scratch)
     readable = tuple(p.rstrip("/") + "/" for p in readable) + ("/proc/self/", "/dev/")
     # tracebacks of the child's own frames look up these sources: not the student's doing
-    own = {realpath(m.__file__) for m in list(sys.modules.values())
-           if getattr(m, "__name__", "").startswith("autograder") and getattr(m, "__file__", None)}
+    own = {
+        realpath(m.__file__)
+        for m in list(sys.modules.values())
+        if getattr(m, "__name__", "").startswith("autograder") and getattr(m, "__file__", None)
+    }
     left = [MAX_EVENTS]
 
     def report(text: str) -> None:

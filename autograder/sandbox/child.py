@@ -45,20 +45,20 @@ class Server:
 
     # --- framing -------------------------------------------------------------
     def send(self, value: Any) -> None:
+        enc = codec.Encoder(self._to_handle)
         try:
-            frame = codec.encode_message(value, self._to_handle)
+            tree = enc.encode(value)
+            if enc.notes and type(tree) is dict and tree.get("t") == "dict":
+                tree["v"].append(["notes", {"t": "list", "v": enc.notes}])
+            frame = codec.pack(tree, enc.buffers)
         except (Exception, RecursionError) as exc:  # unencodable: report instead of dying
-            frame = codec.encode_message(
-                {
-                    "error": {
-                        "type": "CodecError",
-                        "message": str(exc)[:300] or type(exc).__name__,
-                        "line": None,
-                        "kind": "unsendable",
-                    }
-                },
-                self._no_handle,
-            )
+            error = {
+                "type": "CodecError",
+                "message": str(exc)[:300] or type(exc).__name__,
+                "line": None,
+                "kind": "unsendable",
+            }
+            frame = codec.encode_message({"error": error}, self._no_handle)
         self.sock.sendall(frame)
 
     def recv(self) -> Any:

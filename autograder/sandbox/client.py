@@ -588,6 +588,11 @@ class Session:
                     f"{label} returned a value the grader cannot accept: "
                     f"{_first_line(str(err.get('message')))}",
                 )
+            exc_type, text = str(err.get("type")), str(err.get("message"))
+            if exc_type == "MemoryError":
+                self.events.append(f"memory: {label} ran out of memory")
+            elif "No space left on device" in text or "File too large" in text:
+                self.events.append(f"disk: {label} filled its scratch space")
             cls = (
                 StudentAttributeError
                 if (message.get("op") == "getattr" and err.get("type") == "AttributeError")
@@ -600,6 +605,8 @@ class Session:
                 err.get("line"),
                 str(err.get("traceback", "")),
             )
+        for note in reply.get("notes", [])[:20] if type(reply.get("notes")) is list else []:
+            self.events.append(f"returned: {label} returned {str(note)[:200]}")
         if "ok" not in reply:
             raise ChildDied(label, f"{label}: the sandbox sent a malformed reply")
         return reply["ok"]
