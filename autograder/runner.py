@@ -8,7 +8,8 @@ The runner judges; it does not render. Its rules, in order, for each case:
    (calling it again would only cost another time-out);
 4. otherwise the case runs: ``AssertionError`` fails it with its message; a
    student exception, time-out or crash fails it with a message the student can
-   act on (in hidden cases without the exception text, which may echo inputs).
+   act on (in hidden cases without the exception text or exit code, which the
+   student's code controls and could use to echo hidden inputs).
 """
 
 from __future__ import annotations
@@ -91,11 +92,11 @@ class CaseRunner:
         except StudentError as exc:
             result.output = exc.short if case.hidden else exc.student_message
             result.detail = exc.detail
-        except SandboxError as exc:
+        except SandboxError as exc:  # hidden cases: nothing the student's code controls
             if isinstance(exc, CallTimeout):
                 root = exc.label.split(".")[0].split("(")[0]
                 self.timed_out[root] = exc.student_message.split(" was ", 1)[-1]
-            result.output = exc.student_message
+            result.output = exc.short if case.hidden else exc.student_message
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
             first = (str(exc).strip().splitlines() or [""])[0][:200]
@@ -110,5 +111,14 @@ class CaseRunner:
 
 
 def run_questions(questions: Iterable[Question], runner: CaseRunner) -> list[CaseResult]:
-    """Run every case of every question, in order."""
-    return [runner.run(case) for q in questions for case in q.cases]
+    """Run every case; results come back in file order.
+
+    All public cases run before any hidden case: a hidden input never reaches
+    the child before the last public case has run, so student code cannot stash
+    it and echo it in a public case's message.
+    """
+    cases = [case for q in questions for case in q.cases]
+    results: list[CaseResult | None] = [None] * len(cases)
+    for i in sorted(range(len(cases)), key=lambda i: cases[i].hidden):  # stable: public first
+        results[i] = runner.run(cases[i])
+    return results

@@ -42,8 +42,9 @@ _FILES = {
     "shutil.rmtree",
     "os.truncate",
 }
+_READS = {"sqlite3.connect", "glob.glob", "os.listdir", "os.scandir"}
 _FORBIDDEN_IMPORTS = ("solutions", "autograder", "otter", "clusterlab")
-WATCHED = _PROCESS | _SIGNAL | _NETWORK | _FILES | {"import"}
+WATCHED = _PROCESS | _SIGNAL | _NETWORK | _FILES | _READS | {"import"}
 
 
 def install(fd: int, scratch: str, readable: list[str]) -> None:
@@ -59,8 +60,11 @@ def install(fd: int, scratch: str, readable: list[str]) -> None:
     }
     left = [MAX_EVENTS]
 
+    seen: set[str] = set()
+
     def report(text: str) -> None:
-        if left[0] > 0:
+        if left[0] > 0 and text not in seen:
+            seen.add(text)
             left[0] -= 1
             try:
                 write(fd, (text[:300].replace("\n", " ") + "\n").encode("utf-8", "replace"))
@@ -74,7 +78,7 @@ def install(fd: int, scratch: str, readable: list[str]) -> None:
             full = realpath(fspath(path))
         except (TypeError, ValueError):
             return None
-        if full == scratch or full.startswith(scratch + "/"):
+        if full == scratch or full.startswith(scratch + "/") or full == "/dev/null":
             return None
         return full
 
@@ -83,13 +87,18 @@ def install(fd: int, scratch: str, readable: list[str]) -> None:
             return
         if event == "import":
             name = args[0] or ""
-            if name.split(".")[0] in _FORBIDDEN_IMPORTS and name != "autograder.codec":
-                report(f"tried to import {name}")
+            top = name.split(".")[0]
+            if top in _FORBIDDEN_IMPORTS and not name.startswith("autograder.sandbox"):
+                report(f"tried to import {top}")
         elif event == "open":
             full = outside(args[0])
             writing = isinstance(args[1], str) and any(c in args[1] for c in "wax+")
             if full and full not in own and (writing or not (full + "/").startswith(readable)):
                 report(f"tried to {'write' if writing else 'read'} {full}")
+        elif event in _READS:
+            full = outside(args[0]) if args else None
+            if full and not (full + "/").startswith(readable):
+                report(f"tried to read {full} ({event})")
         elif event in _FILES:
             full = outside(args[0]) if args else None
             if full:

@@ -7,6 +7,7 @@ that forwards attribute reads and calls back to the child.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import shutil
@@ -50,6 +51,8 @@ class SandboxError(Exception):
         self.label = label
         self.student_message = student_message
         self.detail = detail
+        self.short = student_message
+        """What a hidden case shows: nothing the student's code chose (text, exit code)."""
 
 
 class StudentError(SandboxError):
@@ -62,7 +65,9 @@ class StudentError(SandboxError):
         text = f"{label} raised {exc_type}: {message}" if message else f"{label} raised {exc_type}"
         super().__init__(label, text + where, detail)
         self.exc_type, self.exc_message, self.line = exc_type, message, line
-        self.short = f"{label} raised {exc_type}{where}"
+        # hidden cases: a built-in exception's name, never a class name the student chose
+        shown = exc_type if isinstance(getattr(builtins, exc_type, None), type) else "an exception"
+        self.short = f"{label} raised {shown}{where}"
 
 
 class StudentAttributeError(StudentError, AttributeError):
@@ -73,6 +78,10 @@ class ReturnedNonData(SandboxError):
     """The student's value could not be turned into data (too deep, unencodable)."""
 
     kind = "unsendable"
+
+    def __init__(self, label: str, student_message: str, detail: str = ""):
+        super().__init__(label, student_message, detail)
+        self.short = f"{label} returned a value the grader cannot accept"
 
 
 class CallTimeout(SandboxError):
@@ -85,6 +94,10 @@ class ChildDied(SandboxError):
     """The child process ended (exit, crash, resource limit) or broke the protocol."""
 
     kind = "died"
+
+    def __init__(self, label: str, student_message: str, detail: str = ""):
+        super().__init__(label, student_message, detail)
+        self.short = f"{label} ended the sandbox process"
 
 
 class ImportFailed(SandboxError):
@@ -453,7 +466,7 @@ class Session:
             shutil.copyfile(
                 path, os.path.join(self.scratch, os.path.basename(path)), follow_symlinks=False
             )
-        limits.write_paths = [self.scratch]
+        limits.write_paths = [self.scratch, "/dev/null"]
         limits.read_paths = safe_read_paths([*protected, os.path.dirname(self.scratch)])
         limits.read_paths += PROC_READ_PATHS
         self.request_base = {
