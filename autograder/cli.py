@@ -89,8 +89,11 @@ def check(
     if not path.exists():
         err.print(f"[red]error:[/] {escape(str(path))} does not exist")
         raise typer.Exit(2)
-    public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
-    tests = public if all(p.is_file() for p in public) else None
+    # the public checks next to the student's file (their copy of the bundle), else ours
+    tests = sorted((path.resolve().parent / "tests").glob("q*.py")) or None
+    if tests is None:
+        public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
+        tests = public if all(p.is_file() for p in public) else None
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)
@@ -189,11 +192,16 @@ def sync(
     ] = False,
 ) -> None:
     """Regenerate the public tests and conftest.py of every assignment bundle."""
+    from autograder.publish import PublishError
     from autograder.publish import sync as sync_one
 
     changed = []
     for name in assignment_mod.names():
-        changed += sync_one(assignment_mod.load(name), check=check_only)
+        try:
+            changed += sync_one(assignment_mod.load(name), check=check_only)
+        except PublishError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
     for path in changed:
         console.print(f"{'out of date' if check_only else 'wrote'}: {path}")
     if check_only and changed:
