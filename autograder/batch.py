@@ -156,9 +156,14 @@ def grade_batch(
     timeout: float | None = None,
     memory_mb: int | None = None,
     regrade: bool = False,
+    scheduler: str | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
 ) -> BatchSummary:
-    """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``."""
+    """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
+
+    With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
+    instead of ``workers`` local processes.
+    """
     grader = Grader(name, timeout=timeout, memory_mb=memory_mb)
     fingerprint = graders_fingerprint(grader)
     summary = BatchSummary(out=out)
@@ -181,7 +186,20 @@ def grade_batch(
             if progress:
                 progress(result)
 
-        if workers <= 1:
+        if scheduler:
+            from autograder.distributed import grade_on_dask
+
+            grade_on_dask(
+                scheduler,
+                grader,
+                name,
+                todo,
+                record,
+                lambda sub, why: record(_grader_error(grader, sub, why)),
+                timeout=timeout,
+                memory_mb=memory_mb,
+            )
+        elif workers <= 1:
             try:
                 for sub in todo:
                     record(_grade_with(grader, sub, protect))

@@ -129,6 +129,10 @@ def grade(
         typer.Option(help="Memory limit per submission in MB (default: the assignment's).", min=64),
     ] = None,
     regrade: Annotated[bool, typer.Option(help="Grade everything again.")] = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Grade on this Dask cluster (tcp://host:8786) instead of local workers."),
+    ] = None,
 ) -> None:
     """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
     from autograder.batch import grade_batch
@@ -146,7 +150,8 @@ def grade(
             f"  {r.seconds:5.1f}s{flag}"
         )
 
-    console.print(f"Grading {a.title} from {submissions} with {workers} worker(s)")
+    where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} worker(s)"
+    console.print(f"Grading {a.title} from {submissions} on {where}")
     try:
         summary = grade_batch(
             a.name,
@@ -156,6 +161,7 @@ def grade(
             timeout=timeout,
             memory_mb=memory,
             regrade=regrade,
+            scheduler=scheduler,
             progress=progress,
         )
     except (OSError, RuntimeError) as exc:
