@@ -149,8 +149,11 @@ class Encoder:
         arr = col.to_numpy()
         if arr.dtype.kind in _ARRAY_KINDS:
             return self.encode(arr, d)
-        # object / extension columns (strings, mixed, nullable): element-wise as plain values
-        return {"t": "objcol", "v": [self.encode(_plain_scalar(x), d) for x in arr.tolist()]}
+        values = [_plain_scalar(x) for x in arr.tolist()]
+        if all(v is None or type(v) is str for v in values):  # text: one JSON list, fast
+            return {"t": "strcol", "v": values}
+        # other object / extension columns (mixed, nullable): element-wise as plain values
+        return {"t": "objcol", "v": [self.encode(v, d) for v in values]}
 
     def _index(self, index: Any, d: int) -> Any:
         pd = _pandas()
@@ -266,6 +269,14 @@ class Decoder:
         raise CodecError(f"unknown tag {tag!r}")
 
     def _column(self, node: Any, d: int) -> Any:
+        if type(node) is dict and node.get("t") == "strcol":
+            values = _list(node.get("v"))
+            self.nodes += len(values)
+            if self.nodes > MAX_NODES:
+                raise CodecError(f"value has more than {MAX_NODES:,} parts")
+            if not all(v is None or type(v) is str for v in values):
+                raise CodecError("a text column holds something other than text")
+            return np.array(values, dtype=object)
         if type(node) is dict and node.get("t") == "objcol":
             return np.array([self.decode(x, d) for x in _list(node.get("v"))], dtype=object)
         arr = self.decode(node, d)
