@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/clusterlab sync --check
 
 test: install lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: install
 	$(BIN)/python bench/bench_grading.py

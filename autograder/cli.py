@@ -62,7 +62,8 @@ def list_cmd() -> None:
                 else a.bundle_dir
             ),
         )
-    console.print(table)
+    # not a terminal (a pipe, a test): wide enough that no column is cut
+    Console(highlight=False, width=None if console.is_terminal else 200).print(table)
 
 
 def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:

@@ -25,6 +25,8 @@ def otter_zip(assignment: Assignment, dest: Path) -> Path:
         (work / "tests").mkdir()
         for src in assignment.grader_files():
             shutil.copy(src, work / "tests" / src.name)
+        for extra in assignment.grader_dir.glob("*.csv"):  # hidden data the cases read
+            shutil.copy(extra, work / "tests" / extra.name)
         files = []
         for data in assignment.data_paths:
             shutil.copy(data, work / data.name)

@@ -32,6 +32,42 @@ class Bindings(Protocol):
     def binding(self, name: str) -> Any: ...
 
 
+class _LazyEnv(dict):
+    """Otter's ``env`` parameter: the module's globals plus ``__source__``, fetched on use.
+
+    A case that reads ``env["__source__"]`` does not pull every global across the
+    sandbox boundary.
+    """
+
+    def __init__(self, runner: CaseRunner):
+        super().__init__()
+        self._runner = runner
+        self._names = {*runner.bindings.names, "__source__"}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._names:
+            raise KeyError(key)
+        if not dict.__contains__(self, key):
+            value = self._runner.source if key == "__source__" else self._runner._value(key)
+            dict.__setitem__(self, key, value)
+        return dict.__getitem__(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._names else default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names
+
+    def keys(self):
+        return set(self._names)
+
+    def __iter__(self):
+        return iter(sorted(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class CaseRunner:
     """Runs cases for one submission, remembering what failed for the rules above."""
 
@@ -52,9 +88,7 @@ class CaseRunner:
 
     def _value(self, name: str) -> Any:
         if name == "env":
-            env = {n: self._value(n) for n in self.bindings.names}
-            env["__source__"] = self.source
-            return env
+            return _LazyEnv(self)
         if name not in self._values or self.bindings.names.get(name) != "callable":
             self._values[name] = self.bindings.binding(name)
         return self._values[name]

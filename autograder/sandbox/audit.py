@@ -51,7 +51,11 @@ def install(fd: int, scratch: str, readable: list[str]) -> None:
     """Install the hook in this (child) process; events go to ``fd`` as text lines."""
     write, realpath, fspath = os.write, os.path.realpath, os.fspath
     scratch = realpath(scratch)
-    readable = tuple(p.rstrip("/") + "/" for p in readable) + ("/proc/self/", "/dev/")
+    readable = tuple(p.rstrip("/") + "/" for p in readable) + (
+        "/proc/self/",
+        f"/proc/{os.getpid()}/",
+        "/dev/",
+    )
     # tracebacks of the child's own frames look up these sources: not the student's doing
     own = {
         realpath(m.__file__)

@@ -163,6 +163,13 @@ def safe_read_paths(protected: list[str]) -> list[str]:
     return keep
 
 
+def _under(path: str, roots: list[str]) -> bool:
+    if not path or not os.path.isabs(path):
+        return False
+    real = os.path.realpath(path)
+    return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
+
+
 class Zygote:
     """A warm process that forks sandbox children on request."""
 
@@ -474,7 +481,8 @@ class Session:
             "module_name": module_name,
             "module_file": self.module_file,
             "limits": asdict(limits),
-            "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
+            # only the installation's own entries: not the grader's script folder or checkout
+            "sys_path": [p for p in sys.path if _under(p, limits.read_paths)],
             "disabled": sorted(disabled_layers()),
         }
         self.child: Child | None = None
