@@ -1,0 +1,248 @@
+"""Q4: look inside the clusters: centre images, cluster names and cluster sizes."""
+
+import functools
+import weakref
+
+import numpy as np
+from otter.test_files import test_case
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+
+OK_FORMAT = False
+name = "q4_clusters"
+
+_FITS = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _digits():
+    """The grader's own copy of the digits (read-only)."""
+    X, y = load_digits(return_X_y=True)
+    X, y = X.astype(float), y.astype(int)
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
+@functools.cache
+def _reference_labels():
+    """Cluster labels of the grader's own KMeans(10, n_init=10, random_state=0) fit."""
+    labels = KMeans(n_clusters=10, n_init=10, random_state=0).fit(_digits()[0]).labels_
+    labels = labels.astype(int)
+    labels.flags.writeable = False
+    return labels
+
+
+def _default_fit(fit_kmeans):
+    """The student's fit on the digits with the default arguments, once per submission."""
+    if fit_kmeans not in _FITS:
+        X, _ = _digits()
+        _FITS[fit_kmeans] = fit_kmeans(X.copy(), n_clusters=10, random_state=0)
+    return _FITS[fit_kmeans]
+
+
+def _centres(model, hidden=False):
+    """``model.cluster_centers_`` as a float array of one row of 64 pixels per cluster.
+
+    For a model fitted on hidden data the message leaves out the shape.
+    """
+    assert hasattr(model, "cluster_centers_"), (
+        "the object fit_kmeans returned has no attribute `cluster_centers_`\n"
+        "hint: return the fitted model itself, e.g. `return KMeans(...).fit(X)`."
+    )
+    centres = np.asarray(model.cluster_centers_, dtype=float)
+    shape = "does not have" if hidden else f"has shape {centres.shape}; expected"
+    assert centres.ndim == 2 and centres.shape[1] == 64, (
+        f"cluster_centers_ {shape} one row of 64 pixels per cluster\n"
+        "hint: question q2_fit_kmeans checks fit_kmeans first; fix those cases."
+    )
+    return centres
+
+
+def _majority(labels, y):
+    """The expected mapping: cluster id -> most frequent digit (ties: smallest digit)."""
+    return {
+        int(c): int(np.argmax(np.bincount(y[labels == c], minlength=10))) for c in np.unique(labels)
+    }
+
+
+def _integer(value):
+    """``value`` as an int if it is an integral number, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def _int_dict(result, function, hidden=False):
+    """The student's dict with int keys and values; a readable failure otherwise.
+
+    On hidden inputs the message does not quote the entry (its key is a hidden id).
+    """
+    assert isinstance(result, dict), (
+        f"{function} returned {type(result).__name__}; expected a dict\n"
+        "hint: build a dict {cluster id: value}."
+    )
+    out = {}
+    for key, value in result.items():
+        k, v = _integer(key), _integer(value)
+        entry = "an entry" if hidden else f"the entry {key!r}: {value!r}"
+        assert k is not None and v is not None, (
+            f"{function} returned {entry}; expected integer keys and values"
+        )
+        out[k] = v
+    return out
+
+
+def _check_images(images, centres, hidden=False):
+    """The images must be the centres reshaped row by row; hidden messages omit shapes."""
+    images = np.asarray(images)
+    k = len(centres)
+    where = "for another model" if hidden else "for your digits model"
+    shape = "" if hidden else f" {images.shape}; expected ({k}, 8, 8)"
+    assert images.shape == (k, 8, 8), (
+        f"centroid_images returned the wrong shape {where}{shape}\n"
+        "hint: one 8 x 8 image per cluster of the model: reshape the centres to (-1, 8, 8)."
+    )
+    expected = centres.reshape(k, 8, 8)
+    if not np.allclose(images, expected, atol=1e-6):
+        transposed = np.allclose(images, expected.transpose(0, 2, 1), atol=1e-6)
+        raise AssertionError(
+            f"centroid_images does not match the model's centres {where}"
+            + (": each image is transposed\n" if transposed else "\n")
+            + "hint: the 64 pixels of a centre are stored row by row; reshape them to (8, 8) "
+            "without transposing or rescaling."
+        )
+
+
+@test_case(name="centroid_images turns the centres into 8 x 8 images", points=3)
+def images_of_centres(fit_kmeans, centroid_images):
+    model = _default_fit(fit_kmeans)
+    _check_images(centroid_images(model), _centres(model))
+
+
+@test_case(name="map_clusters_to_digits names each cluster after its most frequent digit", points=3)
+def mapping_on_digits(map_clusters_to_digits):
+    _, y = _digits()
+    labels = _reference_labels()
+    result = _int_dict(map_clusters_to_digits(labels.copy(), y.copy()), "map_clusters_to_digits")
+    expected = _majority(labels, y)
+    missing = sorted(set(expected) - set(result))
+    assert not missing, (
+        f"clusters {missing} have no entry in the mapping\n"
+        "hint: every cluster id in cluster_labels must be a key."
+    )
+    wrong = {c: result[c] for c in expected if result[c] != expected[c]}
+    right = {c: expected[c] for c in wrong}
+    assert not wrong, (
+        f"the mapping gives {wrong}; expected {right} (the most frequent digit of each cluster)\n"
+        "hint: count the digits among each cluster's members and take the most frequent one; "
+        "on a tie, the smallest digit."
+    )
+
+
+@test_case(name="cluster_sizes counts the members of each cluster", points=3)
+def sizes_on_digits(cluster_sizes):
+    labels = _reference_labels()
+    result = _int_dict(cluster_sizes(labels.copy()), "cluster_sizes")
+    expected = dict(enumerate(np.bincount(labels).tolist()))
+    got = {c: result.get(c) for c in expected}
+    assert got == expected, (
+        f"cluster_sizes gives {got}; expected {expected}\n"
+        "hint: count how many images carry each cluster label."
+    )
+
+
+_hidden_fits = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _hidden_subset():
+    """600 digits drawn at random."""
+    X, _ = _digits()
+    rows = np.random.default_rng(31_337).choice(len(X), size=600, replace=False)
+    X = X[rows]
+    X.flags.writeable = False
+    return X
+
+
+@test_case(name="centroid_images works for another model", points=3, hidden=True)
+def hidden_images(fit_kmeans, centroid_images):
+    if fit_kmeans not in _hidden_fits:
+        _hidden_fits[fit_kmeans] = fit_kmeans(_hidden_subset().copy(), n_clusters=7, random_state=2)
+    model = _hidden_fits[fit_kmeans]
+    _check_images(centroid_images(model), _centres(model, hidden=True), hidden=True)
+
+
+@functools.cache
+def _hidden_labels():
+    """Cluster labels with gaps, ids above 9, and tied digit counts.
+
+    Cluster 4 holds digits 7 and 2 twice each (7 first): the tie goes to 2. Cluster 11 holds
+    9, 9, 5, 5, 1 (9 first): the tie goes to 5. Cluster 0 is mostly 8 (not the smallest).
+    """
+    groups = {
+        0: [8, 3, 8, 8, 1, 8, 3],
+        2: [6, 6, 0, 6],
+        4: [7, 7, 2, 2],
+        7: [4, 9, 9, 4, 9],
+        11: [9, 9, 5, 5, 1],
+        13: [3],
+    }
+    labels = np.array([c for c, ys in groups.items() for _ in ys])
+    y = np.array([d for ys in groups.values() for d in ys])
+    # mix the clusters but keep each cluster's members in listed order, so that the digit
+    # seen first in a tied cluster is the larger one
+    order = _hidden_interleave(labels, groups)
+    return labels[order], y[order]
+
+
+def _hidden_interleave(labels, groups):
+    """An order that mixes the clusters but keeps each cluster's members in listed order."""
+    rng = np.random.default_rng(5)
+    owners = rng.permutation(np.concatenate([[c] * len(ys) for c, ys in groups.items()]))
+    position = {c: iter(np.flatnonzero(labels == c)) for c in groups}
+    return np.array([next(position[c]) for c in owners])
+
+
+@test_case(
+    name="map_clusters_to_digits handles other labels and breaks ties by the smallest digit",
+    points=4,
+    hidden=True,
+)
+def hidden_mapping(map_clusters_to_digits):
+    labels, y = _hidden_labels()
+    result = _int_dict(
+        map_clusters_to_digits(labels.copy(), y.copy()), "map_clusters_to_digits", True
+    )
+    expected = _majority(labels, y)
+    assert set(expected) <= set(result), (
+        "on other labels, some cluster ids have no entry in the mapping\n"
+        "hint: use the ids that occur in cluster_labels, not range(10)."
+    )
+    wrong = {c for c in expected if result[c] != expected[c]}
+    if wrong and wrong <= {4, 11}:  # only the clusters with tied digit counts
+        raise AssertionError(
+            "on other labels the mapping breaks ties between equally frequent digits the wrong "
+            "way\nhint: when two digits occur equally often in a cluster, take the smallest digit."
+        )
+    assert not wrong, (
+        "on other labels the mapping does not give each cluster its most frequent digit\n"
+        "hint: count the digits among each cluster's members and take the most frequent one."
+    )
+
+
+@test_case(name="cluster_sizes handles labels with gaps and ids above 9", points=4, hidden=True)
+def hidden_sizes(cluster_sizes):
+    labels, _ = _hidden_labels()
+    result = _int_dict(cluster_sizes(labels.copy()), "cluster_sizes", True)
+    ids, counts = np.unique(labels, return_counts=True)
+    wrong = [int(c) for c, n in zip(ids, counts, strict=True) if result.get(int(c)) != n]
+    assert not wrong, (
+        "on other labels cluster_sizes gives wrong or missing counts\n"
+        "hint: use the ids that occur in cluster_labels, not range(10)."
+    )
+    extra = {c: n for c, n in result.items() if c not in set(ids.tolist()) and n != 0}
+    assert not extra, (
+        "on other labels cluster_sizes gives members to cluster ids that do not occur\n"
+        "hint: count the labels that are there."
+    )

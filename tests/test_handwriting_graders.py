@@ -1,0 +1,155 @@
+"""The handwriting graders against the solution, the stub and known variants.
+
+Every variant of tests/fixtures/handwriting/variants.toml is graded in the sandbox:
+legitimate variants must score full marks, each known mistake must lose exactly the
+cases listed for it, each with a message that names the problem.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment
+from autograder.grading import grade_submission
+from autograder.testfiles import load_questions
+
+REPO = Path(__file__).resolve().parent.parent
+NAME = "handwriting"
+SOLUTION = REPO / "solutions" / f"{NAME}.py"
+STUB = REPO / "assignments" / NAME / f"{NAME}.py"
+FIXTURES = REPO / "tests" / "fixtures" / NAME
+TABLE = tomllib.loads((FIXTURES / "variants.toml").read_text())
+FUNCTIONS = (
+    "load_digits_data",
+    "fit_kmeans",
+    "centroid_images",
+    "map_clusters_to_digits",
+    "predict_digits",
+    "mapping_accuracy",
+    "confusion_counts",
+    "most_confused_pair",
+    "cluster_sizes",
+)
+# what the hidden inputs look like; no hidden message may show it
+HIDDEN_SHAPES = re.compile(r"\b(1000|700|400|320|240)\b|\(12, |\(7, |\(4, 5\)|\(8, 8, 8\)")
+
+
+def patched(entry: dict, tmp_path: Path) -> Path:
+    """The solution with the entry's one replacement, written as the student module."""
+    source = SOLUTION.read_text()
+    assert source.count(entry["old"]) == 1, (
+        f"{entry['id']}: the text to replace must occur exactly once in the solution"
+    )
+    path = tmp_path / f"{NAME}.py"
+    path.write_text(source.replace(entry["old"], entry["new"]))
+    return path
+
+
+def lost_cases(result) -> dict[str, str]:
+    """Title -> student message of every case that did not earn full points."""
+    return {c.name: c.output for c in result.cases if c.score < c.max_score}
+
+
+def assert_loses_exactly(result, expected: dict[str, str]) -> None:
+    assert result.status == "graded", result.message
+    lost = lost_cases(result)
+    assert set(lost) == set(expected), (
+        f"lost unexpectedly: {sorted(set(lost) - set(expected))}; "
+        f"passed unexpectedly: {sorted(set(expected) - set(lost))}"
+    )
+    for title, substring in expected.items():
+        assert substring in lost[title], f"{title!r}: {substring!r} not in {lost[title]!r}"
+    for case in result.cases:
+        if case.hidden and case.score < case.max_score:
+            assert not HIDDEN_SHAPES.search(case.output), f"{case.name!r}: {case.output!r}"
+
+
+def load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cases_taking(parameter: str) -> set[str]:
+    """Titles of the cases that call the student's ``parameter``."""
+    questions = load_questions(assignment.load(NAME).grader_files())
+    return {c.name for q in questions for c in q.cases if parameter in c.params}
+
+
+@pytest.fixture(scope="module")
+def solution_result():
+    return grade_submission(NAME, SOLUTION)
+
+
+def test_solution_scores_full_marks(solution_result):
+    assert solution_result.status == "graded"
+    assert lost_cases(solution_result) == {}
+    assert solution_result.score == solution_result.max_score == 100
+
+
+def test_stub_scores_zero_and_every_case_reports_not_implemented():
+    result = grade_submission(NAME, STUB)
+    assert result.status == "graded"
+    assert result.score == 0
+    assert all("NotImplementedError" in c.output for c in result.cases)
+
+
+def test_stub_keeps_the_solution_signatures():
+    stub, solution = load(STUB, "hw_stub"), load(SOLUTION, "hw_solution")
+    for name in FUNCTIONS:
+        stub_sig = inspect.signature(getattr(stub, name))
+        solution_sig = inspect.signature(getattr(solution, name))
+        assert list(stub_sig.parameters) == list(solution_sig.parameters), name
+        defaults = [p.default for p in stub_sig.parameters.values()]
+        assert defaults == [p.default for p in solution_sig.parameters.values()], name
+        assert getattr(stub, name).__doc__, f"{name} in the stub has no docstring"
+
+
+@pytest.mark.parametrize("entry", TABLE["legit"], ids=lambda e: e["id"])
+def test_legitimate_variant_scores_full_marks(entry, tmp_path):
+    result = grade_submission(NAME, patched(entry, tmp_path))
+    assert lost_cases(result) == {}
+
+
+@pytest.mark.parametrize("entry", TABLE["bug"], ids=lambda e: e["id"])
+def test_known_mistake_loses_exactly_its_cases(entry, tmp_path):
+    assert_loses_exactly(grade_submission(NAME, patched(entry, tmp_path)), entry["lost"])
+
+
+@pytest.mark.parametrize("entry", TABLE["student"], ids=lambda e: e["file"])
+def test_student_file_loses_exactly_its_cases(entry):
+    assert_loses_exactly(grade_submission(NAME, FIXTURES / entry["file"]), entry["lost"])
+
+
+def test_every_case_is_lost_by_some_fixture(solution_result):
+    """No case that cannot fail: each one is lost by at least one known mistake."""
+    titles = {c.name for c in solution_result.cases}
+    covered = {t for kind in ("bug", "student") for e in TABLE[kind] for t in e["lost"]}
+    assert titles - covered == set()
+    assert covered - titles == set(), "the table names cases that do not exist"
+
+
+def test_a_module_that_does_not_import_runs_no_case():
+    result = grade_submission(NAME, FIXTURES / "import_error_student.py")
+    assert result.status == "did not import"
+    assert "ImportError" in result.message and "Kmeans" in result.message
+    assert result.score == 0
+    assert {c.status for c in result.cases} == {"not run"}
+    assert all(c.output == "handwriting.py did not import" for c in result.cases)
+
+
+def test_an_endless_fit_kmeans_is_stopped_and_the_rest_still_graded():
+    result = grade_submission(NAME, FIXTURES / "endless_loop_student.py", timeout=3)
+    lost = lost_cases(result)
+    assert set(lost) == cases_taking("fit_kmeans")
+    assert all("fit_kmeans" in out and "stopped" in out for out in lost.values())
+    assert result.score == result.max_score - sum(
+        c.max_score for c in result.cases if c.name in lost
+    )
