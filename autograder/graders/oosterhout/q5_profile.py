@@ -1,0 +1,176 @@
+"""Q5: profile_clusters describes each cluster in the original units."""
+
+import weakref
+
+import numpy as np
+import pandas as pd
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q5_profile"
+
+FEATURES = ["leeftijd", "duur_dagen", "wachttijd", "uren_per_maand", "kosten", "p_hh_li"]
+SKEWED = ["duur_dagen", "wachttijd", "uren_per_maand", "kosten"]
+AGE_BANDS = [6, 12, 16]  # the public checks profile four age bands as if they were clusters
+
+MEAN_RTOL = 1e-6
+"""Relative tolerance on the cluster means: they are plain arithmetic, so only rounding
+differs between correct ways to compute them (<= 3.1e-16); filling missing values with 0
+first is off by >= 0.054; see docs/calibration/oosterhout.md, table "profile"."""
+
+_PROFILES = weakref.WeakKeyDictionary()
+
+
+def _age_band_profile(load_data, profile_clusters):
+    """The student's profile of their own table, with age bands as the labels."""
+    if profile_clusters not in _PROFILES:
+        df = load_data()
+        assert isinstance(df, pd.DataFrame), (
+            f"load_data returned {type(df).__name__}, so this cannot be checked yet\n"
+            "hint: make load_data work first (question 1)."
+        )
+        missing = [c for c in FEATURES if c not in df.columns]
+        assert not missing, (
+            f"load_data's table lacks {', '.join(missing)}, so this cannot be checked yet\n"
+            "hint: make load_data keep every column of both tables (question 1)."
+        )
+        df = df[FEATURES].copy()
+        labels = np.digitize(pd.to_numeric(df["leeftijd"]).to_numpy(dtype=float), AGE_BANDS)
+        _PROFILES[profile_clusters] = (df, labels, profile_clusters(df, labels))
+    return _PROFILES[profile_clusters]
+
+
+def _table(profile, k):
+    assert isinstance(profile, pd.DataFrame), (
+        f"profile_clusters returned {type(profile).__name__}; expected a pandas DataFrame\n"
+        "hint: df[FEATURES].groupby(labels).mean() is a good start."
+    )
+    index = list(profile.index)
+    assert index == list(range(k)), (
+        f"the profile is indexed by {_short(index)}; expected the cluster ids 0..{k - 1} "
+        "in order\nhint: group by the labels, one row per cluster id."
+    )
+    return profile
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _column(profile, col):
+    assert col in profile.columns, (
+        f"the profile has no column {col!r} (its columns: {_short(list(profile.columns))})\n"
+        "hint: one column per name in FEATURES, plus a column 'size'."
+    )
+    values = pd.to_numeric(pd.Series(np.asarray(profile[col], dtype=object)), errors="coerce")
+    return values.to_numpy(dtype=float)
+
+
+def _expected_means(df, labels, k):
+    table = df[FEATURES].apply(pd.to_numeric, errors="coerce").astype(float)
+    return table.groupby(np.asarray(labels)).mean().reindex(range(k))
+
+
+def _mean_problems(profile, df, labels, k):
+    expected = _expected_means(df, labels, k)
+    sizes = np.bincount(labels, minlength=k)
+    zero_filled = (
+        df[FEATURES].apply(pd.to_numeric, errors="coerce").fillna(0).groupby(labels).mean()
+    )
+    problems = []
+    for col in FEATURES:
+        got, want = _column(profile, col), expected[col].to_numpy()
+        if not np.allclose(got, want, rtol=MEAN_RTOL, atol=1e-9):
+            j = int(np.flatnonzero(~np.isclose(got, want, rtol=MEAN_RTOL, atol=1e-9))[0])
+            if np.allclose(got, zero_filled[col].to_numpy(), rtol=MEAN_RTOL):
+                why = "missing values were counted as 0"
+            elif abs(sizes @ np.nan_to_num(got)) < 0.01 * len(labels) and abs(
+                sizes @ np.nan_to_num(want)
+            ) > len(labels):
+                why = "these average to 0 over all rows: standardised values?"
+            else:
+                why = f"cluster {j}: {got[j]:,.4g} instead of {want[j]:,.4g}"
+            problems.append((col, why))
+    return problems
+
+
+@test_case(name="profile_clusters has one row per cluster, numbered 0 to k-1", points=1)
+def one_row_per_cluster(load_data, profile_clusters):
+    _, _, profile = _age_band_profile(load_data, profile_clusters)
+    _table(profile, len(AGE_BANDS) + 1)
+
+
+@test_case(name="the size column counts the members of each cluster", points=1)
+def sizes(load_data, profile_clusters):
+    df, labels, profile = _age_band_profile(load_data, profile_clusters)
+    k = len(AGE_BANDS) + 1
+    got = _column(_table(profile, k), "size")
+    want = np.bincount(labels, minlength=k)
+    assert np.array_equal(got, want), (
+        f"the sizes are {got.tolist()}; the labels have {want.tolist()} members "
+        f"(total {len(df):,} rows)\nhint: count the rows with each label, e.g. with "
+        "np.bincount(labels)."
+    )
+
+
+@test_case(name="profile_clusters shows the mean of the original values per cluster", points=2)
+def means(load_data, profile_clusters):
+    df, labels, profile = _age_band_profile(load_data, profile_clusters)
+    k = len(AGE_BANDS) + 1
+    problems = _mean_problems(_table(profile, k), df, labels, k)
+    assert not problems, (
+        "the means differ from those of the original values in "
+        + "; ".join(f"{col} ({why})" for col, why in problems[:3])
+        + "\nhint: average the original columns of df per label, skipping missing values "
+        "(pandas' mean does), not the standardised X."
+    )
+
+
+@test_case(name="profile_clusters works for other data and labels", points=2, hidden=True)
+def other_data(profile_clusters):
+    df, labels = _hidden_case()
+    k = int(labels.max()) + 1
+    profile = profile_clusters(df.copy(), labels.copy())
+    assert isinstance(profile, pd.DataFrame) and list(profile.index) == list(range(k)), (
+        "on other data the profile is not indexed by the cluster ids 0..k-1, in order\n"
+        "hint: group by the labels you are given."
+    )
+    sizes_ok = "size" in profile.columns and np.array_equal(
+        _column(profile, "size"), np.bincount(labels, minlength=k)
+    )
+    assert sizes_ok and not _mean_problems(profile, df, labels, k), (
+        "on other data (rows in another order, with another index) the sizes or means do "
+        "not match the labels\nhint: use the labels in the order of the rows of df; compute "
+        "everything from the df you are given."
+    )
+
+
+_hidden_MEMO = {}
+
+
+def _hidden_case():
+    """A variant of the data (5 segments), rows shuffled, with the grader's K-means labels
+    renumbered so that the ids do not follow the order of first appearance."""
+    if "case" in _hidden_MEMO:
+        return _hidden_MEMO["case"]
+    import pathlib
+
+    from sklearn.cluster import KMeans
+
+    # the engine sets __file__; under otter run (Gradescope) the file sits in tests/
+    here = pathlib.Path(globals().get("__file__", "tests/_"))
+    df = pd.read_csv(here.with_name("variant_k5.csv"))
+    order = np.random.default_rng(23).permutation(len(df))
+    df = df.iloc[order]
+    df.index = pd.Index([f"r{i}" for i in order])
+    table = df[FEATURES].astype(float)
+    table = table.fillna(table.median())
+    table[SKEWED] = np.log1p(table[SKEWED])
+    X = table.to_numpy()
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    labels = KMeans(n_clusters=5, n_init=10, random_state=0).fit_predict(X)
+    labels = np.array([3, 0, 4, 1, 2])[labels]
+    labels.flags.writeable = False
+    _hidden_MEMO["case"] = (df, labels)
+    return df, labels
