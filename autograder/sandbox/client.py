@@ -170,12 +170,20 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
 
 
+def _control_pair() -> tuple[socket.socket, socket.socket]:
+    """A message-preserving unix socket pair (SEQPACKET; DGRAM where it is missing: macOS)."""
+    try:
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    except (AttributeError, OSError):
+        return socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+
 class Zygote:
     """A warm process that forks sandbox children on request."""
 
     def __init__(self, *, python: str = sys.executable, start_timeout: float = 120.0):
         self._lock = threading.Lock()
-        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        parent, child = _control_pair()
         self.mpl_dir = tempfile.mkdtemp(prefix="clusterlab-mpl-")
         env = {k: os.environ[k] for k in _ZYGOTE_ENV_KEEP if k in os.environ}
         env.update(

@@ -72,20 +72,25 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def apply_rlimits(limits: Limits) -> None:
-    """Set the resource limits of this process (soft = hard, so they cannot be raised)."""
+def apply_rlimits(limits: Limits) -> list[str]:
+    """Set the resource limits (soft = hard, so they cannot be raised); return those refused."""
     mb = 1024 * 1024
     settings = [
-        (resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1)),
-        (resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb)),
-        (resource.RLIMIT_FSIZE, (limits.file_size_mb * mb, limits.file_size_mb * mb)),
-        (resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files)),
-        (resource.RLIMIT_CORE, (0, 0)),
+        ("RLIMIT_CPU", (limits.cpu_seconds, limits.cpu_seconds + 1)),
+        ("RLIMIT_AS", (limits.memory_mb * mb, limits.memory_mb * mb)),
+        ("RLIMIT_FSIZE", (limits.file_size_mb * mb, limits.file_size_mb * mb)),
+        ("RLIMIT_NOFILE", (limits.open_files, limits.open_files)),
+        ("RLIMIT_CORE", (0, 0)),
     ]
-    if not limits.processes and hasattr(resource, "RLIMIT_NPROC"):
-        settings.append((resource.RLIMIT_NPROC, (64, 64)))
-    for which, value in settings:
-        resource.setrlimit(which, value)
+    if not limits.processes:
+        settings.append(("RLIMIT_NPROC", (64, 64)))
+    refused = []
+    for name, value in settings:
+        try:
+            resource.setrlimit(getattr(resource, name), value)
+        except (AttributeError, ValueError, OSError) as exc:  # e.g. RLIMIT_AS on macOS
+            refused.append(f"{name} could not be set ({exc})")
+    return refused
 
 
 def no_new_privs() -> bool:
@@ -257,7 +262,7 @@ def confine(limits: Limits, *, disabled: frozenset[str] = frozenset()) -> list[s
                 missing.append(err)
     if limits.write_paths:
         os.chdir(limits.write_paths[0])  # the tmpfs, if one was mounted over the folder
-    apply_rlimits(limits)
+    missing += apply_rlimits(limits)
     if disabled >= {"seccomp", "landlock"}:
         return missing
     if not no_new_privs():
