@@ -111,6 +111,9 @@ _worker: Grader | None = None
 
 def _init_worker(name: str | Assignment, timeout: float | None, memory_mb: int | None) -> None:
     global _worker
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # one core per worker: the workers share the machine's cores
     _worker = Grader(name, timeout=timeout, memory_mb=memory_mb)
 
 

@@ -16,6 +16,7 @@ Usage: python bench/bench_grading.py [--assignment handwriting] [-n 200] [--otte
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -68,6 +69,9 @@ def _bare_grade(path):
 
 
 def main() -> None:
+    # one thread per process everywhere: 2 workers on 2 cores, like the sandbox children
+    # (without this the bare baseline oversubscribes the cores and looks slower than it is)
+    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="handwriting")
     parser.add_argument("-n", type=int, default=200)

@@ -150,8 +150,11 @@ def test_text_columns_travel_as_one_list_and_are_checked():
     df = pd.DataFrame({"wijk": ["Slotjes", "West", None] * 1000})
     out, _ = roundtrip(df)
     assert out["wijk"].iloc[0] == "Slotjes" and out["wijk"].isna().sum() == 1000
-    tree = {"t": "df", "columns": {"t": "list", "v": ["a"]},
-            "data": [{"t": "strcol", "v": ["x", {"t": "handle", "id": 1}]}],
-            "index": {"t": "range", "v": [0, 2, 1], "name": None}}
+    tree = {
+        "t": "df",
+        "columns": {"t": "list", "v": ["a"]},
+        "data": [{"t": "strcol", "v": ["x", {"t": "handle", "id": 1}]}],
+        "index": {"t": "range", "v": [0, 2, 1], "name": None},
+    }
     with pytest.raises(codec.CodecError, match="text column"):
         codec.decode_message(frame(tree), lambda n: n)

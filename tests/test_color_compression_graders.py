@@ -7,7 +7,6 @@ exactly the cases listed for it, each with a message that names the problem.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import tomllib
 from pathlib import Path
@@ -16,6 +15,10 @@ import pytest
 
 from autograder import assignment
 from autograder.grading import grade_submission
+
+from .harness import assert_loses_exactly as _assert_loses_exactly
+from .harness import load_module, lost_cases
+from .harness import patched as _patched
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "color_compression"
@@ -26,52 +29,15 @@ TABLE = tomllib.loads((FIXTURES / "variants.toml").read_text())
 FUNCTIONS = ("load_image", "to_pixels", "fit_palette", "quantize", "psnr", "compression_ratio")
 
 
-def patched(entry: dict, tmp_path: Path) -> Path:
-    """The solution with the entry's one replacement, written as the student module."""
-    source = SOLUTION.read_text()
-    assert source.count(entry["old"]) == 1, (
-        f"{entry['id']}: the text to replace must occur exactly once in the solution"
-    )
-    path = tmp_path / f"{NAME}.py"
-    path.write_text(source.replace(entry["old"], entry["new"]))
-    return path
-
-
-def lost_cases(result) -> dict[str, str]:
-    """Title -> student message of every case that did not earn full points."""
-    return {c.name: c.output for c in result.cases if c.score < c.max_score}
-
-
-def assert_loses_exactly(result, expected: dict[str, str]) -> None:
-    """The result loses exactly the expected cases, each with its message substring."""
-    lost = lost_cases(result)
-    assert set(lost) == set(expected), (
-        f"lost unexpectedly: {sorted(set(lost) - set(expected))}; "
-        f"passed unexpectedly: {sorted(set(expected) - set(lost))}"
-    )
-    for title, substring in expected.items():
-        assert substring in lost[title], f"{title!r}: {substring!r} not in {lost[title]!r}"
-    for case in result.cases:
-        if case.hidden:
-            assert not any(secret in case.output for secret in HIDDEN_SECRETS), case.output
-
-
 def _hidden_secrets() -> tuple[str, ...]:
     """Texts no hidden message may show: the hidden image's name and hidden thresholds."""
-    grader = load(assignment.load(NAME).grader_dir / "q2_palette.py", "cc_q2_secrets")
+    grader = load_module(assignment.load(NAME).grader_dir / "q2_palette.py", "cc_q2_secrets")
     floors = (
         grader._hidden_PSNR_FLOOR_64,
         grader._hidden_PSNR_FLOOR_FLOWER_16,
         grader._hidden_PSNR_FLOOR_FLOWER_8,
     )
     return ("flower", *(f"{floor:.1f} dB" for floor in floors))
-
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 HIDDEN_SECRETS = _hidden_secrets()
@@ -95,7 +61,7 @@ def test_stub_scores_zero_and_every_case_reports_not_implemented():
 
 
 def test_stub_keeps_the_solution_signatures():
-    stub, solution = load(STUB, "cc_stub"), load(SOLUTION, "cc_solution")
+    stub, solution = load_module(STUB, "cc_stub"), load_module(SOLUTION, "cc_solution")
     for name in FUNCTIONS:
         assert inspect.signature(getattr(stub, name)) == inspect.signature(
             getattr(solution, name)
@@ -143,7 +109,19 @@ def test_readme_figures_exist_and_are_small():
 
 
 def test_public_psnr_title_states_the_calibrated_floor(solution_result):
-    grader = load(assignment.load(NAME).grader_dir / "q2_palette.py", "cc_q2_title")
+    grader = load_module(assignment.load(NAME).grader_dir / "q2_palette.py", "cc_q2_title")
     titles = [c.name for c in solution_result.cases if "with a PSNR of at least" in c.name]
     expected = "the 16-colour palette reproduces china.jpg with a PSNR of at least"
     assert titles == [f"{expected} {grader.PSNR_FLOOR_16} dB"]
+
+
+def patched(entry: dict, tmp_path: Path) -> Path:
+    return _patched(SOLUTION, entry, tmp_path, NAME)
+
+
+def assert_loses_exactly(result, expected: dict[str, str]) -> None:
+    _assert_loses_exactly(result, expected, _leaks_secret)
+
+
+def _leaks_secret(text: str) -> bool:
+    return any(secret in text for secret in HIDDEN_SECRETS)

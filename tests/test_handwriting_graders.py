@@ -7,7 +7,6 @@ cases listed for it, each with a message that names the problem.
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import re
 import tomllib
@@ -18,6 +17,10 @@ import pytest
 from autograder import assignment
 from autograder.grading import grade_submission
 from autograder.testfiles import load_questions
+
+from .harness import assert_loses_exactly as _assert_loses_exactly
+from .harness import load_module, lost_cases
+from .harness import patched as _patched
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "handwriting"
@@ -38,43 +41,6 @@ FUNCTIONS = (
 )
 # what the hidden inputs look like; no hidden message may show it
 HIDDEN_SHAPES = re.compile(r"\b(1000|700|400|320|240)\b|\(12, |\(7, |\(4, 5\)|\(8, 8, 8\)")
-
-
-def patched(entry: dict, tmp_path: Path) -> Path:
-    """The solution with the entry's one replacement, written as the student module."""
-    source = SOLUTION.read_text()
-    assert source.count(entry["old"]) == 1, (
-        f"{entry['id']}: the text to replace must occur exactly once in the solution"
-    )
-    path = tmp_path / f"{NAME}.py"
-    path.write_text(source.replace(entry["old"], entry["new"]))
-    return path
-
-
-def lost_cases(result) -> dict[str, str]:
-    """Title -> student message of every case that did not earn full points."""
-    return {c.name: c.output for c in result.cases if c.score < c.max_score}
-
-
-def assert_loses_exactly(result, expected: dict[str, str]) -> None:
-    assert result.status == "graded", result.message
-    lost = lost_cases(result)
-    assert set(lost) == set(expected), (
-        f"lost unexpectedly: {sorted(set(lost) - set(expected))}; "
-        f"passed unexpectedly: {sorted(set(expected) - set(lost))}"
-    )
-    for title, substring in expected.items():
-        assert substring in lost[title], f"{title!r}: {substring!r} not in {lost[title]!r}"
-    for case in result.cases:
-        if case.hidden and case.score < case.max_score:
-            assert not HIDDEN_SHAPES.search(case.output), f"{case.name!r}: {case.output!r}"
-
-
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def cases_taking(parameter: str) -> set[str]:
@@ -102,7 +68,7 @@ def test_stub_scores_zero_and_every_case_reports_not_implemented():
 
 
 def test_stub_keeps_the_solution_signatures():
-    stub, solution = load(STUB, "hw_stub"), load(SOLUTION, "hw_solution")
+    stub, solution = load_module(STUB, "hw_stub"), load_module(SOLUTION, "hw_solution")
     for name in FUNCTIONS:
         stub_sig = inspect.signature(getattr(stub, name))
         solution_sig = inspect.signature(getattr(solution, name))
@@ -153,3 +119,11 @@ def test_an_endless_fit_kmeans_is_stopped_and_the_rest_still_graded():
     assert result.score == result.max_score - sum(
         c.max_score for c in result.cases if c.name in lost
     )
+
+
+def patched(entry: dict, tmp_path: Path) -> Path:
+    return _patched(SOLUTION, entry, tmp_path, NAME)
+
+
+def assert_loses_exactly(result, expected: dict[str, str]) -> None:
+    _assert_loses_exactly(result, expected, HIDDEN_SHAPES)

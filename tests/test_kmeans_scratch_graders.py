@@ -9,8 +9,6 @@ their own.
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import inspect
 import re
 import tomllib
@@ -23,6 +21,10 @@ from autograder import assignment
 from autograder.grading import grade_submission
 from autograder.publish import strip_hidden
 from autograder.testfiles import load_question, load_questions
+
+from .harness import assert_loses_exactly as _assert_loses_exactly
+from .harness import load_module, lost_cases
+from .harness import patched as _patched
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "kmeans_scratch"
@@ -47,43 +49,6 @@ HIDDEN_DETAILS = re.compile(
 )
 
 
-def load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def patched(entry: dict, tmp_path: Path) -> Path:
-    """The solution with the entry's one replacement, written as the student module."""
-    source = SOLUTION.read_text()
-    assert source.count(entry["old"]) == 1, (
-        f"{entry['id']}: the text to replace must occur exactly once in the solution"
-    )
-    path = tmp_path / f"{NAME}.py"
-    path.write_text(source.replace(entry["old"], entry["new"]))
-    return path
-
-
-def lost_cases(result) -> dict[str, str]:
-    """Title -> student message of every case that did not earn full points."""
-    return {c.name: c.output for c in result.cases if c.score < c.max_score}
-
-
-def assert_loses_exactly(result, expected: dict[str, str]) -> None:
-    assert result.status == "graded", result.message
-    lost = lost_cases(result)
-    assert set(lost) == set(expected), (
-        f"lost unexpectedly: {sorted(set(lost) - set(expected))}; "
-        f"passed unexpectedly: {sorted(set(expected) - set(lost))}"
-    )
-    for title, substring in expected.items():
-        assert substring in lost[title], f"{title!r}: {substring!r} not in {lost[title]!r}"
-    for case in result.cases:
-        if case.hidden and case.score < case.max_score:
-            assert not HIDDEN_DETAILS.search(case.output), f"{case.name!r}: {case.output!r}"
-
-
 @pytest.fixture(scope="module")
 def solution_result():
     return grade_submission(NAME, SOLUTION)
@@ -91,7 +56,7 @@ def solution_result():
 
 @pytest.fixture(scope="module")
 def source_rules():
-    return load(GRADERS / "source_rules.py", "kmeans_scratch_source_rules")
+    return load_module(GRADERS / "q9_no_sklearn_cluster.py", "kmeans_scratch_q9_rules")
 
 
 # ---------------------------------------------------------------- solution and stub
@@ -136,7 +101,7 @@ def test_stub_scores_zero_and_every_function_case_reports_not_implemented():
 
 
 def test_stub_keeps_the_solution_signatures_and_the_quiz_ids():
-    stub, solution = load(STUB, "kms_stub"), load(SOLUTION, "kms_solution")
+    stub, solution = load_module(STUB, "kms_stub"), load_module(SOLUTION, "kms_solution")
     for name in FUNCTIONS:
         stub_sig = inspect.signature(getattr(stub, name))
         solution_sig = inspect.signature(getattr(solution, name))
@@ -151,7 +116,7 @@ def test_stub_keeps_the_solution_signatures_and_the_quiz_ids():
 def test_the_answer_key_stays_out_of_the_public_files():
     public = strip_hidden((GRADERS / "q8_quiz.py").read_text())
     assert "_hidden_answer_key" not in public
-    key = load(GRADERS / "q8_quiz.py", "kms_q8")._hidden_answer_key
+    key = load_module(GRADERS / "q8_quiz.py", "kms_q8")._hidden_answer_key
     for path in (STUB, REPO / "assignments" / NAME / "README.md"):
         text = path.read_text()
         for question, letter in key.items():
@@ -268,28 +233,13 @@ def test_source_rule_passes_every_file_that_does_not_use_sklearn_cluster(source_
     assert source_rules.uses_sklearn_cluster((EXAMPLES / "devries_sanne.py").read_text()) == []
 
 
-def test_the_grader_holds_a_verbatim_copy_of_the_source_rule():
-    def function_source(path: Path) -> str:
-        tree = ast.parse(path.read_text())
-        node = next(
-            n
-            for n in tree.body
-            if isinstance(n, ast.FunctionDef) and n.name == "uses_sklearn_cluster"
-        )
-        return ast.unparse(node)
-
-    assert function_source(GRADERS / "q9_no_sklearn_cluster.py") == function_source(
-        GRADERS / "source_rules.py"
-    )
-
-
 def q9_case():
     return load_question(GRADERS / "q9_no_sklearn_cluster.py").cases[0]
 
 
 def test_q9_reads_the_source_from_file_or_kernel_cells_under_plain_otter(tmp_path):
     """Without ``__source__`` (otter itself), the case falls back to __file__, then In."""
-    kmeans = load(SOLUTION, "kms_q9_solution").kmeans
+    kmeans = load_module(SOLUTION, "kms_q9_solution").kmeans
     case = q9_case()
     dirty = tmp_path / "dirty.py"
     dirty.write_text("import numpy as np\nfrom sklearn.cluster import KMeans\n")
@@ -307,10 +257,10 @@ def test_q9_reads_the_source_from_file_or_kernel_cells_under_plain_otter(tmp_pat
 
 
 def test_d2_probabilities_match_a_simulation_of_the_solution():
-    q4 = load(GRADERS / "q4_init_kmeans_plus_plus.py", "kms_q4")
+    q4 = load_module(GRADERS / "q4_init_kmeans_plus_plus.py", "kms_q4")
     exact = q4.d2_left_out_probabilities()
     assert np.isclose(exact.sum(), 1.0)
-    solution = load(SOLUTION, "kms_d2_solution")
+    solution = load_module(SOLUTION, "kms_d2_solution")
     X, draws = q4.D2_POINTS, 4000
     counts = np.zeros(len(X))
     for i in range(draws):
@@ -324,7 +274,7 @@ def test_d2_probabilities_match_a_simulation_of_the_solution():
 def test_the_best_known_iris_inertias_are_right():
     from sklearn.cluster import KMeans
 
-    q7 = load(GRADERS / "q7_elbow.py", "kms_q7")
+    q7 = load_module(GRADERS / "q7_elbow.py", "kms_q7")
     X = q7._iris()
     for k, stored in zip(q7.IRIS_K_VALUES, q7.IRIS_BEST_INERTIA, strict=True):
         best = KMeans(k, n_init=20, random_state=0).fit(X).inertia_
@@ -334,13 +284,13 @@ def test_the_best_known_iris_inertias_are_right():
 def test_the_n_init_groups_have_the_stated_best_inertia():
     from sklearn.cluster import KMeans
 
-    q6 = load(GRADERS / "q6_kmeans.py", "kms_q6")
+    q6 = load_module(GRADERS / "q6_kmeans.py", "kms_q6")
     X, best = q6._hidden_groups()
     assert np.isclose(KMeans(6, n_init=50, random_state=0).fit(X).inertia_, best)
 
 
 def test_cases_only_take_student_names_or_env():
-    solution = load(SOLUTION, "kms_names")
+    solution = load_module(SOLUTION, "kms_names")
     for question in load_questions(assignment.load(NAME).grader_files()):
         for case in question.cases:
             for param in case.params:
@@ -349,8 +299,8 @@ def test_cases_only_take_student_names_or_env():
 
 def test_the_checks_against_an_unseeded_generator_can_fail():
     """Both sides of those comparisons change with the seed, so an unseeded kmeans is seen."""
-    solution = load(SOLUTION, "kms_seeds")
-    q7 = load(GRADERS / "q7_elbow.py", "kms_q7_seeds")
+    solution = load_module(SOLUTION, "kms_seeds")
+    q7 = load_module(GRADERS / "q7_elbow.py", "kms_q7_seeds")
     X, k_values, random_state = q7._hidden_problem()
     assert any(
         solution.kmeans(X, k, random_state=random_state)[2]
@@ -362,3 +312,11 @@ def test_the_checks_against_an_unseeded_generator_can_fail():
         solution.kmeans(iris, 8, init="random", n_init=1, random_state=s)[0] for s in (0, 1)
     )
     assert not np.array_equal(first, second)
+
+
+def patched(entry: dict, tmp_path: Path) -> Path:
+    return _patched(SOLUTION, entry, tmp_path, NAME)
+
+
+def assert_loses_exactly(result, expected: dict[str, str]) -> None:
+    _assert_loses_exactly(result, expected, HIDDEN_DETAILS)

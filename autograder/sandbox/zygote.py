@@ -2,8 +2,9 @@
 
 Started by the grader with a scrubbed environment as
 ``python -m autograder.sandbox.zygote FD`` where FD is one end of a
-``SOCK_SEQPACKET`` socket pair (``SOCK_DGRAM`` where that is missing). It never loads grader code, hidden tests or
-solutions, so a child forked from it holds nothing of the grader's in memory.
+``SOCK_SEQPACKET`` socket pair (``SOCK_DGRAM`` where that is missing). It never
+loads grader code, hidden tests or solutions, so a child forked from it holds
+nothing of the grader's in memory.
 
 Control messages (JSON, one per packet):
 

@@ -6,9 +6,9 @@ The source is read, never run. It comes from ``env["__source__"]``, the text of 
 submitted file that ClusterLab's grader and the bundle's conftest put into ``env``; under
 plain otter/pytest runners without it, from ``env["__file__"]`` (the module's globals),
 and under ``otter check``/``otter run`` (which runs the file as a notebook cell) from the
-kernel's cells ``In``. ``uses_sklearn_cluster`` is a verbatim copy of
-``autograder/graders/kmeans_scratch/source_rules.py`` (a test keeps the two identical):
-graders import only numpy, scipy, scikit-learn, pandas and otter.
+kernel's cells ``In``. ``uses_sklearn_cluster`` lives here, in the test file itself,
+because graders import only numpy, scipy, scikit-learn, pandas and otter; its own unit
+tests load it from this file.
 """
 
 import ast
