@@ -124,11 +124,6 @@ class Gradebook:
         )
         return [SubmissionResult.from_dict(json.loads(r[0])) for r in rows]
 
-    def count(self, assignment: str) -> int:
-        (n,) = self.db.execute(
-            "SELECT count(*) FROM submissions WHERE assignment = ?", (assignment,)
-        ).fetchone()
-        return n
 
 
 def gradebook_csv(results: list[SubmissionResult], questions: list[str]) -> str:
