@@ -81,6 +81,13 @@ def check(
         typer.Argument(help="Your module (default: ./<module>.py, else the one in assignments/)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    classroom50: Annotated[
+        Path | None,
+        typer.Option(
+            "--classroom50",
+            help="Write Classroom 50's result.json here (our public checks; exit 0 once graded).",
+        ),
+    ] = None,
 ) -> None:
     """Run the public checks on your module and tell you what to fix."""
     from autograder.grading import Grader
@@ -95,6 +102,8 @@ def check(
     if tests is None:
         public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
         tests = public if all(p.is_file() for p in public) else None
+    if classroom50 is not None:
+        tests = None  # a score for the teacher: never the checks in the student's repository
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)
@@ -104,6 +113,16 @@ def check(
         console.print_json(json.dumps(result.to_gradescope()))
     else:
         _print_feedback(render_text(result, title=f"Checking {path} ({a.title})"))
+    if classroom50 is not None:
+        from autograder.classroom50 import write_result
+
+        try:
+            written = write_result(result, classroom50)
+        except OSError as exc:
+            err.print(f"[red]error:[/] could not write {escape(str(classroom50))}: {exc}")
+            raise typer.Exit(1) from None
+        console.print(f"wrote {written} for Classroom 50")
+        raise typer.Exit(0)  # graded: pass or fail is in result.json
     ok = result.cases and all(c.status == PASSED for c in result.cases)
     raise typer.Exit(0 if ok else 1)
 
