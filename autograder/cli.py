@@ -202,8 +202,27 @@ def grade(
 def export(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     out: Annotated[Path, typer.Option("--out", help="Zip file to write.")] = Path("autograder.zip"),
+    gradescope: Annotated[
+        bool,
+        typer.Option(
+            "--gradescope", help="A Gradescope autograder that grades in ClusterLab's sandbox."
+        ),
+    ] = False,
 ) -> None:
     """Write an otter-grader autograder zip (for Gradescope or `otter run`) of the full graders."""
+    if gradescope:
+        from autograder.gradescope import export_zip
+
+        try:
+            path = export_zip(_load(assignment), out)
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"wrote {path}: on Gradescope, Configure Autograder > Zip file upload, choose it, "
+            "then Update Autograder"
+        )
+        return
     from autograder.export import otter_zip
 
     path = otter_zip(_load(assignment), out)
