@@ -198,3 +198,28 @@ def test_classroom50_mode_grades_a_submission_with_the_teachers_checks(tmp_path)
         timeout=120,
     )
     assert missing.returncode == 2 and not (tmp_path / "r.json").exists()
+
+
+def test_the_script_as_a_classroom50_autograder_py(tmp_path):
+    """The README's recipe: the bundle's files in autograders/ASSIGNMENT/, the script as
+    autograder.py; the runner starts it without arguments in the student's checkout."""
+    grader = tmp_path / "classroom50" / "cs-data" / "autograders" / "kmeans-scratch"
+    shutil.copytree(REPO / "assignments" / NAME, grader)
+    shutil.move(grader / ".github" / "report_points.py", grader / "autograder.py")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    shutil.copy(REPO / "solutions" / f"{NAME}.py", checkout)
+    env = {**os.environ, "CLASSROOM": "cs-data", "SUBMISSION_TAG": "submit/2026-12-04T10-22Z"}
+    env.pop("GITHUB_ACTIONS", None)
+    proc = subprocess.run(
+        [sys.executable, str(grader / "autograder.py")],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads((checkout / "result.json").read_text())
+    jsonschema.validate(doc, RESULT_V1)
+    assert doc["score"] == doc["max-score"] > 0 and doc["submission"] == env["SUBMISSION_TAG"]

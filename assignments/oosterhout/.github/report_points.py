@@ -12,7 +12,9 @@ notice, as GitHub Classroom's autograding reporter did. It exits 1 when a check
 failed. With --classroom50 it writes Classroom 50's result.json
 (classroom50/result/v1) and exits 0 whenever the checks ran; with --submission DIR
 the checks of this folder grade DIR/oosterhout.py (a student's copy of the checks is
-never used).
+never used). Copied to a Classroom 50 assignment's autograders/ folder as
+autograder.py, next to this bundle's files, it does both on its own: the runner
+sets SUBMISSION_TAG and starts it in the student's checkout.
 """
 
 import argparse
@@ -27,7 +29,8 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-BUNDLE = pathlib.Path(__file__).resolve().parent.parent
+HERE = pathlib.Path(__file__).resolve().parent
+BUNDLE = HERE if (HERE / "conftest.py").is_file() else HERE.parent  # .github/ or autograder.py
 MODULE = "oosterhout"
 
 
@@ -133,6 +136,13 @@ def main(argv=None):
     parser.add_argument("--classroom50", type=pathlib.Path, help="write result.json here")
     parser.add_argument("--submission", type=pathlib.Path, help=f"folder with {MODULE}.py")
     args = parser.parse_args(argv)
+    if argv is None and len(sys.argv) == 1 and os.environ.get("SUBMISSION_TAG"):
+        # Classroom 50's runner: grade its checkout with our checks, install what they need
+        args.submission, args.classroom50 = pathlib.Path.cwd(), pathlib.Path("result.json")
+        pip = [sys.executable, "-m", "pip", "install", "-q", "-r", str(BUNDLE / "requirements.txt")]
+        if subprocess.call(pip) != 0:
+            print("::error::the checks' requirements could not be installed", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory(prefix="checks-") as tmp:
         where = BUNDLE
         if args.submission is not None:
