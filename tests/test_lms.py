@@ -343,3 +343,21 @@ def test_export_grades_command(canvas_grades, tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and "unknown LMS 'blackboard'" in bad.stderr
+
+
+def test_two_columns_that_fit_are_an_error_that_names_them(canvas_grades, tmp_path):
+    roster = tmp_path / "export.csv"
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Toy (4821),Toy (4822)\n"
+        '"Bakker, Tim",48213,s1001,tbakker,Data Science A,,\n'
+    )
+    with pytest.raises(RosterError, match=r"several Canvas columns fit 'toy' \(Toy \(4821\)"):
+        export_grades(canvas_grades, lms="canvas", roster=roster, out=tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_moodle_file_without_email_or_id_number_is_refused(moodle_grades, tmp_path):
+    roster = tmp_path / "grades.csv"
+    roster.write_text("First name,Last name,Assignment: Toy (Real)\nSanne,de Vries,-\n")
+    with pytest.raises(RosterError, match="'Email address' or 'ID number'"):
+        export_grades(moodle_grades, lms="moodle", roster=roster, out=tmp_path / "x.csv")
