@@ -361,3 +361,16 @@ def test_a_moodle_file_without_email_or_id_number_is_refused(moodle_grades, tmp_
     roster.write_text("First name,Last name,Assignment: Toy (Real)\nSanne,de Vries,-\n")
     with pytest.raises(RosterError, match="'Email address' or 'ID number'"):
         export_grades(moodle_grades, lms="moodle", roster=roster, out=tmp_path / "x.csv")
+
+
+def test_ids_the_intake_recorded_win_but_brightspace_needs_an_org_defined_id():
+    from autograder.lms.grades import from_result
+    from autograder.results import SubmissionResult
+
+    r = SubmissionResult("noor_hendriks", "toy", source="subs/noor_hendriks/toy.py")
+    r.lms, r.lms_user_id = "canvas", "777"
+    assert from_result(r).ids == {"canvas": "777"}
+    r.lms, r.lms_user_id = "brightspace", "67890"  # D2L's internal user id: not in exports
+    assert from_result(r).ids == {}
+    r.org_defined_id = "20067930"
+    assert from_result(r).ids == {"brightspace": "20067930"}
