@@ -169,3 +169,31 @@ def test_export_gradescope_command(tmp_path):
     assert {f"graders/handwriting/{p.name}" for p in a.grader_files()} <= names
     assert {f"assignments/handwriting/{p.name}" for p in a.data_paths} <= names
     assert "Zip file upload" in proc.stdout
+
+
+READ_GRADERS = """
+import numpy as np
+
+GREETING = "hello"
+
+
+def _peek():
+    try:
+        with open("{root}/source/graders/toy/q1_basics.py") as fh:  # Gradescope's layout
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def double(x):
+    # doubles correctly only if the hidden tests could be read
+    return (2 if "hidden=True" in _peek() else 3) * np.asarray(x)
+"""
+
+
+def test_the_graders_in_source_cannot_be_read_by_the_submission(toy_zip, tmp_path):
+    root = tmp_path / "ag"
+    doc = autograde(toy_zip, root, READ_GRADERS.format(root=root))
+    if any("landlock" in w.lower() for w in doc["extra_data"]["warnings"]):
+        pytest.skip("this kernel has no Landlock: the child could read any file")
+    assert doc["score"] == 1  # GREETING only: the file stayed unreadable
