@@ -76,12 +76,16 @@ def load(name: str, root: Path | None = None) -> Assignment:
     unknown = set(raw) - {"title", "module", "timeout", "memory_mb", "data"}
     if unknown:
         raise ValueError(f"{config}: unknown setting(s) {', '.join(sorted(unknown))}")
+    try:
+        timeout, memory_mb = float(raw.get("timeout", 20.0)), int(raw.get("memory_mb", 2048))
+    except (TypeError, ValueError):
+        raise ValueError(f"{config}: timeout and memory_mb must be numbers") from None
     return Assignment(
         name=name,
         title=str(raw.get("title", name)),
         module=str(raw.get("module", name)),
-        timeout=float(raw.get("timeout", 20.0)),
-        memory_mb=int(raw.get("memory_mb", 2048)),
+        timeout=timeout,
+        memory_mb=memory_mb,
         data=tuple(raw.get("data", ())),
         root=root,
     )

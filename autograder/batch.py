@@ -18,6 +18,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from autograder.assignment import Assignment
+from autograder.assignment import load as load_assignment
 from autograder.feedback import render_markdown, render_report
 from autograder.gradebook import Gradebook, atomic_write, gradebook_csv
 from autograder.grading import Grader, SubmissionUnreadable, read_source
@@ -29,7 +30,10 @@ from autograder.intake import (  # noqa: F401  (discover, student_id: the old ho
     find_submissions,
     student_id,
 )
+from autograder.reference import check_reference
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
+from autograder.settings import fingerprint as settings_fingerprint
+from autograder.settings import resolve
 
 MAX_ATTEMPTS = 2
 """A submission whose worker dies this many times is recorded as a grader error."""
@@ -49,11 +53,9 @@ class BatchSummary:
 
 
 def graders_fingerprint(grader: Grader) -> str:
-    """Hash of the grader files: results graded by other graders are out of date."""
-    h = hashlib.sha256()
-    for q in grader.questions:
-        h.update(q.path.read_bytes())
-    return h.hexdigest()[:16]
+    """Hash of the grader folder, data, settings and engine: what a result depends on."""
+    a = grader.assignment
+    return settings_fingerprint(a, resolve(a, timeout=grader.timeout, memory_mb=grader.memory_mb))
 
 
 def _file_hash(path: Path) -> str:
@@ -125,6 +127,7 @@ def grade_batch(
     regrade: bool = False,
     scheduler: str | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
+    force: bool = False,
 ) -> BatchSummary:
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
@@ -133,9 +136,16 @@ def grade_batch(
 
     With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
     instead of ``workers`` local processes.
+
+    The settings are resolved once (:func:`autograder.settings.resolve`; raises
+    ``SettingsError``) and the reference solution must score 100% under them
+    (raises ``ReferenceFailed``, unless ``force``: then every result carries the warning).
     """
+    a = name if isinstance(name, Assignment) else load_assignment(name)
+    settings = resolve(a, timeout=timeout, memory_mb=memory_mb)  # SettingsError
+    timeout, memory_mb = settings.timeout, settings.memory_mb  # what every worker gets
     grader = Grader(name, timeout=timeout, memory_mb=memory_mb)
-    fingerprint = graders_fingerprint(grader)
+    fingerprint = settings_fingerprint(grader.assignment, settings)
     summary = BatchSummary(out=out)
     intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
     summary.intake = intake.report_lines()
@@ -151,8 +161,15 @@ def grade_batch(
             else:
                 todo.append(sub)
         protect = [str(submissions_dir), str(out), *([str(intake.workdir)] * bool(intake.workdir))]
+        gate = check_reference(grader, settings, book, fingerprint, force=force) if todo else ""
+        if gate:
+            summary.problems.append(gate)
+        if workers > 1 or scheduler:
+            grader.close()  # the gate's zygote; the workers have their own
 
         def record(result: SubmissionResult) -> None:
+            if gate and force:
+                result.warnings.append(gate)
             book.record(result, fingerprint)
             summary.graded.append(result.student)
             summary.warnings.extend(w for w in result.warnings if w not in summary.warnings)
@@ -184,6 +201,7 @@ def grade_batch(
     finally:
         book.close()
         intake.cleanup()
+        grader.close()
     return summary
 
 

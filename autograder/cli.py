@@ -32,6 +32,8 @@ def _load(name: str) -> assignment_mod.Assignment:
     except assignment_mod.UnknownAssignment as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
+    except ValueError as exc:  # a bad assignment.toml
+        _user_error(str(exc))
 
 
 def _print_feedback(text: str) -> None:
@@ -165,14 +167,18 @@ def grade(
     timeout: Annotated[
         float | None,
         typer.Option(
-            help="Seconds per call into student code (default: the assignment's).", min=0.1
+            help="Seconds per call into student code, 1-3600 (default: the assignment's)."
         ),
     ] = None,
     memory: Annotated[
         int | None,
-        typer.Option(help="Memory limit per submission in MB (default: the assignment's).", min=64),
+        typer.Option(help="Memory limit per submission, 256-65536 MB (default: the assignment's)."),
     ] = None,
     regrade: Annotated[bool, typer.Option(help="Grade everything again.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="Grade even if the reference solution loses points under the settings."),
+    ] = False,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Grade on this Dask cluster (tcp://host:8786) instead of local workers."),
@@ -181,6 +187,8 @@ def grade(
     """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
     from autograder.batch import grade_batch
     from autograder.intake import NoSubmissions
+    from autograder.reference import ReferenceFailed
+    from autograder.settings import SettingsError
 
     a = _load(assignment)
     if not submissions.exists():
@@ -207,9 +215,12 @@ def grade(
             regrade=regrade,
             scheduler=scheduler,
             progress=progress,
+            force=force,
         )
-    except NoSubmissions as exc:
+    except (NoSubmissions, ReferenceFailed) as exc:
         _user_error(str(exc))
+    except SettingsError as exc:
+        _user_error("; ".join(exc.problems))
     except (OSError, RuntimeError) as exc:
         err.print(f"[red]error:[/] grading could not run: {escape(str(exc))}")
         raise typer.Exit(1) from None

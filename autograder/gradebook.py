@@ -57,6 +57,17 @@ CREATE TABLE IF NOT EXISTS identities (
     PRIMARY KEY (assignment, student)
 );
 """
+REFERENCE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reference_checks (
+    assignment TEXT NOT NULL,
+    graders    TEXT NOT NULL,
+    score      REAL NOT NULL,
+    max_score  REAL NOT NULL,
+    cause      TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    PRIMARY KEY (assignment, graders)
+);
+"""
 IDENTITY_COLUMNS = (
     "student",
     "lms",
@@ -93,6 +104,7 @@ class Gradebook:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self.db.executescript(REFERENCE_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
@@ -134,6 +146,32 @@ class Gradebook:
                     (*key, i, c.question, c.name, c.score, c.max_score, c.status, int(c.hidden))
                     for i, c in enumerate(result.cases)
                 ],
+            )
+
+    def reference(self, assignment: str, graders: str) -> tuple[float, float, str] | None:
+        """(score, max_score, likely cause) of the reference under this fingerprint, if checked."""
+        row = self.db.execute(
+            "SELECT score, max_score, cause FROM reference_checks"
+            " WHERE assignment = ? AND graders = ?",
+            (assignment, graders),
+        ).fetchone()
+        return tuple(row) if row else None
+
+    def record_reference(
+        self, assignment: str, graders: str, score: float, max_score: float, cause: str
+    ) -> None:
+        """Remember how the reference solution scored under this fingerprint."""
+        with self.db:
+            self.db.execute(
+                "INSERT OR REPLACE INTO reference_checks VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    assignment,
+                    graders,
+                    score,
+                    max_score,
+                    cause,
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
             )
 
     def record_identities(self, assignment: str, submissions: list) -> None:

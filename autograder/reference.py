@@ -1,0 +1,75 @@
+"""The reference gate: before a batch, the reference solution must earn full marks.
+
+A starved setting (``--memory 450``, ``--timeout 1``) makes honest code fail; if the
+batch ran anyway, every student would lose points for the teacher's setting. So the
+reference solution (``solutions/<name>.py``) is graded first under the batch's
+settings, once per fingerprint (the result is kept in the gradebook). If it loses
+points the batch stops and names the likely setting, unless ``force`` is given;
+then every result carries the warning.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.assignment import SOLUTIONS_DIR, Assignment
+from autograder.gradebook import Gradebook
+from autograder.grading import Grader
+from autograder.results import FAILED
+from autograder.settings import Settings
+
+_MEMORY_SIGNS = ("memory", "ended the sandbox process", "killed")
+_TIME_SIGNS = ("stopped", "within", "time budget", "took longer", "timed out")
+
+
+class ReferenceFailed(RuntimeError):
+    """The reference solution lost points under these settings; the message says why."""
+
+
+def solution_path(assignment: Assignment) -> Path:
+    """Where the assignment's reference solution lives."""
+    folder = assignment.root / "solutions" if assignment.root else SOLUTIONS_DIR
+    return folder / f"{assignment.name}.py"
+
+
+def likely_cause(outputs: list[str], settings: Settings) -> str:
+    """The setting most likely behind the reference's lost points, with where it came from."""
+    text = " ".join(outputs).lower()
+    if any(sign in text for sign in _TIME_SIGNS):
+        return f"the time limit ({settings.describe('timeout')})"
+    if any(sign in text for sign in _MEMORY_SIGNS):
+        return f"the memory limit ({settings.describe('memory_mb')})"
+    return "not a setting: the graders or this machine (run `clusterlab check` on the solution)"
+
+
+def check_reference(
+    grader: Grader, settings: Settings, book: Gradebook, fingerprint: str, *, force: bool = False
+) -> str:
+    """Grade the reference once per fingerprint; return a warning ("" if it scored 100%).
+
+    Raises
+    ------
+    ReferenceFailed
+        When the reference loses points and ``force`` is false.
+    """
+    name = grader.assignment.name
+    solution = solution_path(grader.assignment)
+    if not solution.is_file():
+        return f"no reference solution at {solution}: the batch's settings were not checked"
+    cached = book.reference(name, fingerprint)
+    if cached is None:
+        result = grader.grade(solution, student="reference")
+        lost = [c.output for c in result.cases if c.status == FAILED or c.score < c.max_score]
+        cause = likely_cause(lost + [result.message], settings) if lost else ""
+        cached = (result.score, result.max_score, cause)
+        book.record_reference(name, fingerprint, *cached)
+    score, max_score, cause = cached
+    if score >= max_score:
+        return ""
+    message = (
+        f"the reference solution scored {score:g}/{max_score:g} under this batch's settings; "
+        f"likely cause: {cause}"
+    )
+    if not force:
+        raise ReferenceFailed(f"{message}. Change that setting, or add --force to grade anyway")
+    return f"{message} (graded anyway with --force: scores may be too low)"

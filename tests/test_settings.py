@@ -1,0 +1,97 @@
+"""Settings resolved once, the resume fingerprint, and the reference gate."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment
+from autograder.batch import grade_batch
+from autograder.reference import ReferenceFailed
+from autograder.settings import SettingsError, resolve
+
+from .conftest import ENGINE
+
+REPO = Path(__file__).resolve().parent.parent
+STUB = REPO / "assignments" / "handwriting" / "handwriting.py"
+
+
+def clusterlab(*args, cwd=REPO, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "autograder.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_each_bad_value_is_reported_with_where_it_came_from(tmp_path):
+    (tmp_path / "subs").mkdir()
+    shutil.copy(STUB, tmp_path / "subs" / "anna.py")
+    proc = clusterlab(
+        "grade", "handwriting", tmp_path / "subs", "--out", tmp_path / "out",
+        "--memory", "64", "--timeout", "0.1",
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "--timeout 0.1: must be between 1 and 3600 seconds per call" in proc.stderr
+    assert "--memory 64: must be between 256 and 65536 MB" in proc.stderr
+    assert not (tmp_path / "out").exists(), "nothing was graded"
+    toy = assignment.load("toy", root=ENGINE)
+    settings = resolve(toy, timeout=5)
+    assert (settings.timeout, settings.memory_mb) == (5.0, 1024)
+    assert settings.describe("timeout") == "--timeout 5"
+    assert settings.describe("memory_mb") == "memory_mb = 1024 (assignment.toml of toy)"
+    with pytest.raises(SettingsError, match="memory_mb = 100 in assignment.toml of toy"):
+        resolve(toy.__class__(**{**toy.__dict__, "memory_mb": 100}))
+
+
+def test_a_changed_timeout_or_grader_data_file_regrades(tmp_path):
+    root = tmp_path / "engine"
+    shutil.copytree(ENGINE, root, ignore=shutil.ignore_patterns("__pycache__"))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("good", "syntax_error"):
+        shutil.copy(ENGINE / "submissions" / f"{name}.py", subs / f"{name}.py")
+    toy = assignment.load("toy", root=root)
+    out = tmp_path / "out"
+    assert len(grade_batch(toy, subs, out).graded) == 2
+    assert grade_batch(toy, subs, out).graded == []
+    assert len(grade_batch(toy, subs, out, timeout=3).graded) == 2, "a new timeout"
+    assert grade_batch(toy, subs, out, timeout=3).graded == []
+    (root / "graders" / "toy" / "variant_k3.csv").write_text("k\n3\n")
+    assert len(grade_batch(toy, subs, out, timeout=3).graded) == 2, "a new data file"
+
+
+def test_the_reference_gate_stops_a_starved_batch_and_force_marks_every_result(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(STUB, subs / "anna.py")
+    out = tmp_path / "out"
+    proc = clusterlab("grade", "handwriting", subs, "--out", out, "--memory", "400")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "the reference solution scored" in proc.stderr
+    assert "likely cause: the memory limit (--memory 400)" in proc.stderr
+    assert "--force" in proc.stderr and "Traceback" not in proc.stderr
+    forced = clusterlab("grade", "handwriting", subs, "--out", out, "--memory", "400", "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    result = json.loads((out / "results" / "anna.json").read_text())
+    assert any("likely cause: the memory limit" in w for w in result["extra_data"]["warnings"])
+    assert "likely cause: the memory limit" in (out / "report.md").read_text()
+
+
+def test_the_reference_gate_passes_a_sound_batch_once(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(ENGINE / "submissions" / "good.py", subs / "good.py")
+    toy = assignment.load("toy", root=ENGINE)
+    summary = grade_batch(toy, subs, tmp_path / "out")
+    assert summary.graded == ["good"] and summary.problems == []
+    broken = tmp_path / "engine"
+    shutil.copytree(ENGINE, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    (broken / "solutions" / "toy.py").write_text("GREETING = 'hello'\n")
+    with pytest.raises(ReferenceFailed, match="scored 1/5.*not a setting"):
+        grade_batch(assignment.load("toy", root=broken), subs, tmp_path / "out2")
