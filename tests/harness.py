@@ -129,9 +129,7 @@ def off_property_losses(result, params: dict[str, tuple[str, ...]], reached: set
     ``params`` maps each case title to its parameters (the student names it is given).
     """
     return sorted(
-        c.name
-        for c in result.cases
-        if c.score < c.max_score and not set(params[c.name]) & reached
+        c.name for c in result.cases if c.score < c.max_score and not set(params[c.name]) & reached
     )
 
 
