@@ -105,6 +105,9 @@ def reached_by(source: str, old: str) -> set[str]:
             for target in targets:
                 if isinstance(target, ast.Name):
                     defined[target.id] = node
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                defined[(alias.asname or alias.name).split(".")[0]] = node
     hit = {
         name
         for name, node in defined.items()
@@ -140,3 +143,12 @@ def case_parameters(assignment_name: str) -> dict[str, tuple[str, ...]]:
 
     questions = load_questions(assignment.load(assignment_name).grader_files())
     return {c.name: c.params for q in questions for c in q.cases}
+
+
+def assert_no_cascade(result, params: dict[str, tuple[str, ...]], source: str, old: str) -> None:
+    """A one-place bug loses only cases given a function the bug reaches (see reached_by)."""
+    reached = reached_by(source, old)
+    cascade = off_property_losses(result, params, reached)
+    assert not cascade, (
+        f"a bug in {sorted(reached)} also lost cases that call none of them: {cascade}"
+    )
