@@ -69,9 +69,7 @@ def section(name: str) -> str:
         kept = entry["kept"]
         lines.append(
             f"| `{entry['id']}` | {entry['what']} | {entry['before']}/{_fmt(total)} | "
-            f"{_fmt(sum(points[t] for t in kept))}/{_fmt(total)} | "
-            + "; ".join(kept)
-            + " |"
+            f"{_fmt(sum(points[t] for t in kept))}/{_fmt(total)} | " + "; ".join(kept) + " |"
         )
     return "\n".join(lines) + "\n"
 
