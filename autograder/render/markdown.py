@@ -1,67 +1,25 @@
-"""Rendering results: terminal text for students, Markdown feedback pages, the class report.
-
-Judging happens elsewhere; this module only formats :class:`SubmissionResult`s.
-"""
+"""Markdown: ``feedback/<student>.md`` and the class report ``report.md``."""
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
 from itertools import groupby
+from pathlib import Path
 
-from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult, SubmissionResult
-
-MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
-
-
-def _pts(x: float) -> str:
-    return f"{x:g}"
+from autograder.gradebook import atomic_write
+from autograder.render import Batch, pct, pts
+from autograder.render.terminal import case_lines
+from autograder.results import PASSED, SubmissionResult
 
 
-def case_lines(case: CaseResult, seen: set[str]) -> list[str]:
-    """The lines for one case, in the house style (message indented, one hint)."""
-    pts = f"  [{_pts(case.score)}/{_pts(case.max_score)}]"
-    if case.status == NOT_RUN:
-        return [f"{MARK[NOT_RUN]} {case.name}: not run, because {case.output}{pts}"]
-    lines = [f"{MARK[case.status]} {case.name}{pts}"]
-    if case.status == FAILED:
-        if case.output in seen:
-            first = case.output.splitlines()[0] if case.output else ""
-            lines.append(f"    {first} (same problem as above)")
-        else:
-            lines += [f"    {line}" for line in case.output.splitlines()]
-            seen.add(case.output)
-    return lines
-
-
-def render_text(result: SubmissionResult, *, title: str = "") -> str:
-    """Plain-text feedback: question by question, then the total."""
-    out = [title or f"{result.assignment}: {result.student}", ""]
-    if result.message:
-        out += [f"! {result.message}", ""]
-    seen: set[str] = set()
-    scores = result.question_scores()
-    current = None
-    for case in result.cases:
-        if case.question != current:
-            current = case.question
-            got, possible = scores[current]
-            if len(out) > 2 and out[-1] != "":
-                out.append("")
-            out.append(f"{current}  ({_pts(got)}/{_pts(possible)})")
-        out += case_lines(case, seen)
-    pct = 100 * result.score / result.max_score if result.max_score else 0.0
-    out += ["", f"Score: {_pts(result.score)}/{_pts(result.max_score)} ({pct:.0f}%)"]
-    return "\n".join(out) + "\n"
-
-
-def render_markdown(result: SubmissionResult, *, include_hidden: bool = True) -> str:
+def feedback(result: SubmissionResult, *, include_hidden: bool = True) -> str:
     """A student's feedback page (hidden cases included: it is released with the grades)."""
-    pct = 100 * result.score / result.max_score if result.max_score else 0.0
     out = [
         f"# {result.assignment}: feedback for {result.student}",
         "",
-        f"**Score: {_pts(result.score)} / {_pts(result.max_score)} ({pct:.0f}%)**",
+        f"**Score: {pts(result.score)} / {pts(result.max_score)}"
+        f" ({pct(result.score, result.max_score):.0f}%)**",
         "",
     ]
     if result.message:
@@ -73,19 +31,20 @@ def render_markdown(result: SubmissionResult, *, include_hidden: bool = True) ->
         if not shown:
             continue
         got, possible = scores[question]
-        out += [f"## {question} ({_pts(got)}/{_pts(possible)})", "", "```"]
+        out += [f"## {question} ({pts(got)}/{pts(possible)})", "", "```"]
         for case in shown:
-            out += case_lines(case, seen)
+            out += [line for _, line in case_lines(case, seen)]
         out += ["```", ""]
     return "\n".join(out)
 
 
-def render_report(results: list[SubmissionResult], *, assignment: str, title: str = "") -> str:
+def report(batch: Batch) -> str:
     """The class report: distribution, per-question averages, most common failures, flags."""
-    out = [f"# Class report: {title or assignment}", ""]
+    results = batch.results
+    out = [f"# Class report: {batch.title or batch.assignment}", ""]
     if not results:
         return "\n".join(out + ["No submissions graded yet.", ""])
-    pcts = [100 * r.score / r.max_score if r.max_score else 0.0 for r in results]
+    pcts = [pct(r.score, r.max_score) for r in results]
     out += [
         f"- submissions graded: {len(results)}",
         f"- mean score: {statistics.mean(pcts):.1f}%; median {statistics.median(pcts):.1f}%;"
@@ -106,12 +65,15 @@ def render_report(results: list[SubmissionResult], *, assignment: str, title: st
             questions.setdefault(q, []).append(got)
             maxima[q] = possible
     for q, got in questions.items():
-        out.append(f"| {q} | {statistics.mean(got):.2f} | {_pts(maxima[q])} |")
+        out.append(f"| {q} | {statistics.mean(got):.2f} | {pts(maxima[q])} |")
     failures = Counter((c.question, c.name) for r in results for c in r.cases if c.status != PASSED)
     if failures:
         out += ["", "## Most often lost", "", "| case | students |", "| --- | --- |"]
         for (q, name), n in failures.most_common(10):
             out.append(f"| {q}: {name} | {n} |")
+    if batch.not_graded:
+        out += ["", "## Files not graded", ""]
+        out += [f"- {item.path}: {item.why}" for item in batch.not_graded]
     flagged = [r for r in results if r.integrity or r.warnings]
     if flagged:
         out += ["", "## For the teacher: integrity flags and warnings", ""]
@@ -120,4 +82,16 @@ def render_report(results: list[SubmissionResult], *, assignment: str, title: st
                 out.append(f"- {r.student}: {flag}")
             for warning in sorted(set(r.warnings)):
                 out.append(f"- {r.student}: {warning}")
+    out += ["", "The HTML report (`report.html`) adds item analysis, plots and similarity."]
     return "\n".join(out) + "\n"
+
+
+def write(batch: Batch, out: Path) -> list[Path]:
+    """``feedback/<student>.md`` for every result, and ``report.md``."""
+    written = []
+    for r in batch.results:
+        path = out / "feedback" / f"{r.student}.md"
+        atomic_write(path, feedback(r))
+        written.append(path)
+    atomic_write(out / "report.md", report(batch))
+    return [*written, out / "report.md"]
