@@ -113,6 +113,8 @@ class Grader:
         )
         self.public_only = public_only
         self.figures = figures
+        self.figure_notes: list[str] = []
+        """Why figures of the last submission are missing (for whoever debugs a figures.py)."""
         self.timeout = timeout or self.assignment.timeout
         self.memory_mb = memory_mb or self.assignment.memory_mb
         files = test_files or self.assignment.grader_files()
@@ -220,7 +222,7 @@ class Grader:
                 names=session.names,
                 memo=memo,
             )
-            self.figure_notes = notes  # why a figure is missing (for debugging a grader)
+            self.figure_notes = notes
         return result
 
     @staticmethod
