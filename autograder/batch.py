@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.gradebook import Gradebook
 from autograder.grading import Grader
-from autograder.render import Batch, NotGraded, write_all
+from autograder.render import Batch, NotGraded, intake_lines, write_all
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 
 # Canvas: lastname_12345_67890_handwriting.py (also lastname_LATE_12345_67890_...)
@@ -216,7 +216,7 @@ def grade_batch(
             _run_pool(
                 name, todo, protect, workers, (timeout, memory_mb, figures), grader, record, summary
             )
-        write_outputs(book, grader, out)
+        summary.problems += write_outputs(book, grader, out)
     finally:
         book.close()
     return summary
@@ -263,26 +263,35 @@ def write_outputs(
     grader: Grader,
     out: Path,
     *,
-    not_graded: list[NotGraded] | None = None,
+    intake: Sequence[str] = (),
+    not_graded: Sequence[NotGraded] = (),
     similarity: bool = True,
-) -> None:
+) -> list[str]:
     """Rebuild every output file of the assignment from the gradebook, atomically.
 
-    Every format in :mod:`autograder.render` is written; with ``similarity`` the
-    submissions are also compared with each other (teacher-only outputs).
+    Every format in :mod:`autograder.render` is written; ``intake`` lines (``not
+    graded: <name>: <why>``, replacements, ...) and ``not_graded`` go into the class
+    report. With ``similarity`` the submissions are also compared with each other
+    (teacher-only outputs). Returns a sentence per output that could not be written.
     """
     a = grader.assignment
     results = book.results(a.name)
+    from_intake, notes = intake_lines(list(intake))
     batch = Batch(
         assignment=a.name,
         title=a.title,
         questions=[q.name for q in grader.questions],
         results=results,
-        not_graded=list(not_graded or []),
+        not_graded=[*not_graded, *from_intake],
+        intake_notes=notes,
     )
+    problems = []
     if similarity:
-        batch.similarity = compare_submissions(a, results)
-    write_all(batch, out)
+        try:
+            batch.similarity = compare_submissions(a, results)
+        except (OSError, RuntimeError, ValueError) as exc:
+            problems.append(f"the similarity check could not run: {exc}")
+    return problems + write_all(batch, out)
 
 
 def compare_submissions(a: Assignment, results: list[SubmissionResult]):

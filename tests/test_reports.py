@@ -16,7 +16,7 @@ import pytest
 
 from autograder.batch import grade_batch
 from autograder.gradebook import Gradebook
-from autograder.render import Batch, NotGraded, html, writers
+from autograder.render import Batch, NotGraded, html, intake_lines, markdown, writers
 
 from .browser import FLAGS, chromium_path, open_page
 
@@ -115,16 +115,27 @@ def test_the_stub_gets_no_figure_and_its_page_still_renders(graded):
     assert "Your results as pictures" not in (graded["out"] / "feedback" / "stub.html").read_text()
 
 
-def test_files_not_graded_are_listed_with_the_reason(tmp_path):
+def test_files_not_graded_are_listed_with_the_reason(graded):
+    not_graded, notes = intake_lines(
+        ["not graded: notes.txt: not a Python file or notebook", "replaced: a.py by b.py"]
+    )
+    assert not_graded == [NotGraded("notes.txt", "not a Python file or notebook")]
     batch = Batch(
-        "toy",
-        "Toy",
+        "kmeans_scratch",
+        "K-means",
         [],
-        [],
-        not_graded=[NotGraded("notes.txt", "not a Python file or notebook")],
+        [graded["results"]["reference"]],
+        not_graded=not_graded,
+        intake_notes=notes,
     )
     page = html.report(batch)
-    assert "No submissions graded yet" in page  # no results: the page says so
+    row = "<td><code>notes.txt</code></td><td>not a Python file or notebook</td>"
+    assert row in page and "replaced: a.py by b.py" in page
+    text = markdown.report(batch)
+    assert "- notes.txt: not a Python file or notebook" in text
+    assert "replaced: a.py by b.py" in text
+    empty = html.report(Batch("toy", "Toy", [], []))
+    assert "No submissions graded yet" in empty
 
 
 def test_html_escapes_what_students_wrote(graded):

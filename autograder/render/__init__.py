@@ -16,7 +16,7 @@ from pathlib import Path
 
 from autograder.results import SubmissionResult
 
-__all__ = ["Batch", "NotGraded", "write_all", "writers"]
+__all__ = ["Batch", "NotGraded", "intake_lines", "write_all", "writers"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class Batch:
     """One result per student, sorted by student."""
     not_graded: list[NotGraded] = field(default_factory=list)
     """Files of the submissions folder that were not graded."""
+    intake_notes: list[str] = field(default_factory=list)
+    """Other things the intake tells the teacher (replaced resubmissions, names kept apart)."""
     similarity: object | None = None
     """A :class:`autograder.similarity.SimilarityReport`, or None when not computed."""
 
@@ -58,12 +60,34 @@ def writers() -> dict[str, Callable[[Batch, Path], list[Path]]]:
     return found
 
 
-def write_all(batch: Batch, out: Path) -> list[Path]:
-    """Write every format of ``batch`` below ``out``; returns the files written."""
-    written: list[Path] = []
-    for write in writers().values():
-        written += write(batch, out)
-    return written
+def write_all(batch: Batch, out: Path) -> list[str]:
+    """Write every format of ``batch`` below ``out``.
+
+    A format that cannot be written (a full disk, a read-only folder) is reported in
+    the returned list, one sentence each, and the other formats are still written.
+    """
+    problems: list[str] = []
+    for name, write in writers().items():
+        try:
+            write(batch, out)
+        except (OSError, ValueError) as exc:
+            problems.append(f"the {name} output could not be written: {exc}")
+    return problems
+
+
+def intake_lines(lines: list[str]) -> tuple[list[NotGraded], list[str]]:
+    """Split the intake's report lines into files not graded and other notes.
+
+    A line ``not graded: <name>: <why>`` is a file not graded; any other line is a note.
+    """
+    not_graded, notes = [], []
+    for line in lines:
+        if line.startswith("not graded: "):
+            name, _, why = line.removeprefix("not graded: ").partition(": ")
+            not_graded.append(NotGraded(name, why or "not graded"))
+        else:
+            notes.append(line)
+    return not_graded, notes
 
 
 def pct(score: float, max_score: float) -> float:

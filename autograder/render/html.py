@@ -161,6 +161,7 @@ def report(batch: Batch) -> str:
         similarity=batch.similarity,
         top_pairs=TOP_PAIRS,
         not_graded=batch.not_graded,
+        intake_notes=batch.intake_notes,
     )
 
 

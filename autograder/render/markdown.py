@@ -74,6 +74,9 @@ def report(batch: Batch) -> str:
     if batch.not_graded:
         out += ["", "## Files not graded", ""]
         out += [f"- {item.path}: {item.why}" for item in batch.not_graded]
+    if batch.intake_notes:
+        out += ["", "## Notes from reading the submissions", ""]
+        out += [f"- {note}" for note in batch.intake_notes]
     flagged = [r for r in results if r.integrity or r.warnings]
     if flagged:
         out += ["", "## For the teacher: integrity flags and warnings", ""]

@@ -10,13 +10,7 @@ def palette_and_photo(student):
     """``fit_palette`` of china.jpg as swatches; ``quantize`` with it beside the original."""
     img = np.asarray(load_sample_image("china.jpg"), dtype=np.uint8)
     palette = np.asarray(student.fit_palette(img.reshape(-1, 3) / 255.0, 16, 0), dtype=float)
-    out = [
-        plots.swatches(
-            palette,
-            title="Your palette",
-            caption=f"fit_palette(china, n_colors=16): {len(palette)} colours",
-        )
-    ]
+    out = []
     compressed = np.asarray(student.quantize(img.copy(), palette))
     if compressed.shape == img.shape:
         out.append(plots.photo(img, title="The original", caption="china.jpg, 16 million colours"))
@@ -27,6 +21,13 @@ def palette_and_photo(student):
                 caption="quantize(china, your palette)",
             )
         )
+    out.append(
+        plots.swatches(
+            palette,
+            title="Your palette",
+            caption=f"fit_palette(china, n_colors=16): {len(palette)} colours",
+        )
+    )
     return out
 
 

@@ -20,8 +20,8 @@ def centroids_and_confusion(student):
         plots.image_grid(
             images.reshape(len(images), 8, 8),
             title="Your centroid images",
-            caption="centroid_images(fit_kmeans(X)) on the digits: clusters 0 to 4 in the "
-            "top row, 5 to 9 below, each centre as an 8x8 image",
+            caption=f"centroid_images(fit_kmeans(X)) on the digits: your {len(images)} centres "
+            "as 8x8 images, cluster 0 first, five to a row",
         )
     ]
     labels = np.asarray(model.labels_)
