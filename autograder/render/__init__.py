@@ -90,6 +90,16 @@ def intake_lines(lines: list[str]) -> tuple[list[NotGraded], list[str]]:
     return not_graded, notes
 
 
+def message(case) -> str:
+    """A case's message with its expected and actual values and hint, as one block of text.
+
+    For the formats without room for separate fields (terminal, Markdown, Gradescope's
+    ``output``); HTML lays the fields out itself.
+    """
+    text = getattr(case, "text", None)
+    return text() if callable(text) else case.output
+
+
 def pct(score: float, max_score: float) -> float:
     """Score as a percentage (0 when nothing was possible)."""
     return 100.0 * score / max_score if max_score else 0.0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.gradebook import atomic_write
-from autograder.render import Batch
+from autograder.render import Batch, message
 from autograder.results import NOT_RUN, PASSED, SubmissionResult
 
 
@@ -25,7 +25,7 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
                 "score": c.score,
                 "max_score": c.max_score,
                 "status": "passed" if c.status == PASSED else "failed",
-                "output": c.output if c.status != NOT_RUN else f"not run: {c.output}",
+                "output": message(c) if c.status != NOT_RUN else f"not run: {c.output}",
                 "visibility": "after_published" if c.hidden else "visible",
             }
             for c in result.cases

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.markup import escape
 
-from autograder.render import pct, pts
+from autograder.render import message, pct, pts
 from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult, SubmissionResult
 
 MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
@@ -28,12 +28,13 @@ def case_lines(case: CaseResult, seen: set[str]) -> list[tuple[str, str]]:
         return [(NOT_RUN, f"{MARK[NOT_RUN]} {case.name}: not run, because {case.output}{mark}")]
     lines = [(case.status, f"{MARK.get(case.status, '?')} {case.name}{mark}")]
     if case.status == FAILED:
-        if case.output in seen:
-            first = case.output.splitlines()[0] if case.output else ""
+        text = message(case)
+        if text in seen:
+            first = text.splitlines()[0] if text else ""
             lines.append(("", f"    {first} (same problem as above)"))
         else:
-            lines += [("", f"    {line}") for line in case.output.splitlines()]
-            seen.add(case.output)
+            lines += [("", f"    {line}") for line in text.splitlines()]
+            seen.add(text)
     return lines
 
 
