@@ -213,16 +213,19 @@ class Grader:
         if self.figures and import_error is None:
             from autograder.figures import make_figures
 
-            result.figures, notes = make_figures(
-                self.assignment,
-                self.zygote(),
-                source,
-                protected=[*self.protected, *protect],
-                memory_mb=self.memory_mb,
-                names=session.names,
-                memo=memo,
-            )
-            self.figure_notes = notes
+            try:
+                result.figures, self.figure_notes = make_figures(
+                    self.assignment,
+                    self.zygote(),
+                    source,
+                    protected=[*self.protected, *protect],
+                    memory_mb=self.memory_mb,
+                    # a function that ran out of time in grading would only do so again
+                    names={k: v for k, v in session.names.items() if k not in runner.timed_out},
+                    memo=memo,
+                )
+            except Exception as exc:  # figures never cost a grade, whatever went wrong
+                result.figures, self.figure_notes = [], [f"{type(exc).__name__}: {exc}"]
         return result
 
     @staticmethod
