@@ -74,6 +74,7 @@ def test_the_report_has_statistics_item_analysis_and_the_planted_pair(graded):
     for heading in ("Item analysis", "Integrity flags", "Similarity", "Files not graded"):
         assert heading in text
     assert "Score distribution" in text and "Time per submission" in text
+    assert "notes.txt" in text, "the file that was not graded is listed"
     items = [" ".join(tr.itertext()) for tr in doc.iter("tr")]
     titles = {c.name for r in graded["results"].values() for c in r.cases}
     assert all(any(t in row for row in items) for t in titles), "a check is missing"
@@ -132,7 +133,7 @@ def test_files_not_graded_are_listed_with_the_reason(graded):
     row = "<td><code>notes.txt</code></td><td>not a Python file or notebook</td>"
     assert row in page and "replaced: a.py by b.py" in page
     text = markdown.report(batch)
-    assert "- notes.txt: not a Python file or notebook" in text
+    assert "- not graded: notes.txt: not a Python file or notebook" in text
     assert "replaced: a.py by b.py" in text
     empty = html.report(Batch("toy", "Toy", [], []))
     assert "No submissions graded yet" in empty

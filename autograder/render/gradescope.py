@@ -17,7 +17,7 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
         "score": result.score,
         "max_score": result.max_score,
         "execution_time": round(result.seconds, 3),
-        "output": result.message,
+        "output": "\n".join([*result.notes, result.message]).strip(),
         "tests": [
             {
                 "name": c.name,

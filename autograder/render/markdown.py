@@ -8,6 +8,7 @@ from itertools import groupby
 from pathlib import Path
 
 from autograder.gradebook import atomic_write
+from autograder.intake import printable
 from autograder.render import Batch, pct, pts
 from autograder.render.terminal import case_lines
 from autograder.results import PASSED, SubmissionResult
@@ -24,6 +25,8 @@ def feedback(result: SubmissionResult, *, include_hidden: bool = True) -> str:
     ]
     if result.message:
         out += [f"> {result.message}", ""]
+    if result.notes:
+        out += [f"- note: {n}" for n in result.notes] + [""]
     seen: set[str] = set()
     scores = result.question_scores()
     for question, cases in groupby(result.cases, key=lambda c: c.question):
@@ -43,7 +46,7 @@ def report(batch: Batch) -> str:
     results = batch.results
     out = [f"# Class report: {batch.title or batch.assignment}", ""]
     if not results:
-        return "\n".join(out + ["No submissions graded yet.", ""])
+        return "\n".join(out + ["No submissions graded yet.", "", *_intake_section(batch)])
     pcts = [pct(r.score, r.max_score) for r in results]
     out += [
         f"- submissions graded: {len(results)}",
@@ -71,22 +74,26 @@ def report(batch: Batch) -> str:
         out += ["", "## Most often lost", "", "| case | students |", "| --- | --- |"]
         for (q, name), n in failures.most_common(10):
             out.append(f"| {q}: {name} | {n} |")
-    if batch.not_graded:
-        out += ["", "## Files not graded", ""]
-        out += [f"- {item.path}: {item.why}" for item in batch.not_graded]
-    if batch.intake_notes:
-        out += ["", "## Notes from reading the submissions", ""]
-        out += [f"- {note}" for note in batch.intake_notes]
+    out += _intake_section(batch)
     flagged = [r for r in results if r.integrity or r.warnings]
     if flagged:
         out += ["", "## For the teacher: integrity flags and warnings", ""]
         for r in flagged:
             for flag in r.integrity:
-                out.append(f"- {r.student}: {flag}")
+                out.append(f"- {r.student}: {printable(flag, 500)}")
             for warning in sorted(set(r.warnings)):
-                out.append(f"- {r.student}: {warning}")
+                out.append(f"- {r.student}: {printable(warning, 500)}")
     out += ["", "The HTML report (`report.html`) adds item analysis, plots and similarity."]
     return "\n".join(out) + "\n"
+
+
+def _intake_section(batch: Batch) -> list[str]:
+    """Files not graded, then the intake's other notes (replaced, renamed), one line each."""
+    if not batch.not_graded and not batch.intake_notes:
+        return []
+    out = ["", "## Files not graded, replaced or renamed", ""]
+    out += [f"- not graded: {item.path}: {item.why}" for item in batch.not_graded]
+    return out + [f"- {note}" for note in batch.intake_notes]
 
 
 def write(batch: Batch, out: Path) -> list[Path]:

@@ -45,6 +45,10 @@ def lines(result: SubmissionResult, *, title: str = "") -> Iterator[tuple[str, s
     if result.message:
         yield "problem", f"! {result.message}"
         yield "", ""
+    if result.notes:
+        for note in result.notes:
+            yield "", f"note: {note}"
+        yield "", ""
     seen: set[str] = set()
     scores = result.question_scores()
     current = None
