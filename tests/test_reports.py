@@ -180,7 +180,7 @@ def test_pages_load_in_chromium_without_errors_requests_or_broken_images(
     assert shot.stat().st_size > 0
 
 
-@pytest.mark.parametrize("page", ["report.html", "feedback/planted_copy.html"])
+@pytest.mark.parametrize("page", ["report.html", "similarity.html", "feedback/planted_copy.html"])
 def test_pages_fit_a_phone_screen(graded, browser, page):
     visit = open_page(browser, graded["out"] / page, width=380)
     assert visit.width_overflow <= 0, "the page scrolls sideways on a phone"
