@@ -29,6 +29,7 @@ from autograder.sandbox.zygote_client import (
     Zygote,
     disabled_layers,
     is_under,
+    masked_paths,
     safe_read_paths,
 )
 
@@ -64,6 +65,7 @@ class Session:
         limits.write_paths = [self.scratch, "/dev/null"]
         limits.read_paths = safe_read_paths([*protected, os.path.dirname(self.scratch)])
         limits.read_paths += PROC_READ_PATHS
+        limits.masked = masked_paths([*protected, os.path.dirname(self.scratch)], limits.read_paths)
         self.request_base = {
             "scratch": self.scratch,
             "module_name": module_name,
