@@ -197,7 +197,7 @@ class Grader:
         result.integrity = (
             file_flags(source)
             + session.events
-            + [f"source: {flag}" for flag in audit.scan_source(source.decode("utf-8", "replace"))]
+            + [f"source: {flag}" for flag in audit.scan_source(source)]
         )
         if FAKE_RESULTS.search(result.output):
             result.integrity.append("output: printed text that looks like grading results")
