@@ -63,6 +63,8 @@ class Cgroups:
         if not self.parents:
             self.problem = "no cgroup memory controller: memfd and tmpfs memory is not limited"
             return
+        for folder in self.parents.values():
+            _remove_stale(os.path.dirname(folder))
         try:
             for folder in self.parents.values():
                 os.makedirs(folder, exist_ok=True)
@@ -136,6 +138,25 @@ class Cgroups:
                 os.rmdir(parent)
             except OSError:
                 pass
+
+
+def _remove_stale(base: str) -> None:
+    """Remove the empty cgroups left by zygotes that were killed (parent-death signal)."""
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.removeprefix("clusterlab-")
+        if entry.startswith("clusterlab-") and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            folder = os.path.join(base, entry)
+            try:
+                for name in os.listdir(folder):
+                    if os.path.isdir(os.path.join(folder, name)):
+                        os.rmdir(os.path.join(folder, name))
+                os.rmdir(folder)
+            except OSError:
+                pass  # a child still in it: next time
 
 
 def join(procs: list[str]) -> str | None:

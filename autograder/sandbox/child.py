@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import socket
 import struct
 import sys
@@ -172,6 +173,7 @@ def main(request: dict, fds: list[int]) -> None:
     conn_fd, out_fd, audit_fd = fds
     try:
         jail.parent_death_signal()  # dies with the zygote
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setsid()
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)

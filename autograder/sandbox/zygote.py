@@ -27,6 +27,7 @@ import json
 import os
 import resource
 import select
+import signal
 import socket
 import sys
 
@@ -181,6 +182,7 @@ def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings,
 def main() -> None:
     ctl = socket.socket(fileno=int(sys.argv[1]))
     jail.parent_death_signal()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up the cgroups on close
     if len(sys.argv) > 2 and os.getppid() != int(sys.argv[2]):
         return  # the grader died before the signal was armed
     _warm_up()
