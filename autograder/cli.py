@@ -76,10 +76,14 @@ def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:
         if not file.exists():
             _user_error(f"{file} does not exist")
         return file
-    for suffix in (".py", ".ipynb"):
-        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-            if entry.name.lower() == f"{a.module}{suffix}" and entry.is_file():
-                return entry
+    wanted = {f"{a.module}.py": 1, f"{a.module}.ipynb": 0}  # on a tie, the .py file
+    found = [
+        entry
+        for entry in (folder.iterdir() if folder.is_dir() else [])
+        if entry.name.lower() in wanted and entry.is_file()
+    ]
+    if found:  # the one saved last: the student works in that one
+        return max(found, key=lambda e: (e.stat().st_mtime, wanted[e.name.lower()]))
     where = "this folder" if file is None else str(folder)
     _user_error(
         f"there is no {a.module}.py or {a.module}.ipynb in {where}: run this command in the "
