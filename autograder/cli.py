@@ -111,13 +111,11 @@ def check(
 
     a = _load(assignment)
     path = _find_student_file(a, file)
-    # the public checks next to the student's file (their copy of the bundle), else ours
-    tests = sorted((path.resolve().parent / "tests").glob("q*.py")) or None
-    if tests is None:
-        public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
-        tests = public if all(p.is_file() for p in public) else None
-    if classroom50 is not None:
-        tests = None  # a score for the teacher: never the checks in the student's repository
+    # the public cases of the installed graders (else of the installed bundle): never test
+    # files found next to the student's file, which would run in this process unsandboxed
+    tests = None
+    if not a.grader_files():
+        tests = a.public_files() or None
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)
