@@ -9,7 +9,14 @@ import statistics
 from collections import Counter
 from itertools import groupby
 
-from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult, SubmissionResult
+from autograder.results import (
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    CaseResult,
+    SubmissionResult,
+    hidden_points_line,
+)
 
 MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
 
@@ -29,9 +36,17 @@ def case_lines(case: CaseResult, seen: set[str]) -> list[str]:
             first = case.output.splitlines()[0] if case.output else ""
             lines.append(f"    {first} (same problem as above)")
         else:
-            lines += [f"    {line}" for line in case.output.splitlines()]
+            lines += [f"    {line}" for line in case.text().splitlines()]
             seen.add(case.output)
     return lines
+
+
+def total_line(result: SubmissionResult) -> str:
+    """``Score: 93/100 (93%)``; with hidden points left out, the announcement instead."""
+    if result.hidden_points:
+        return hidden_points_line(result.score, result.max_score, result.hidden_points)
+    pct = 100 * result.score / result.max_score if result.max_score else 0.0
+    return f"Score: {_pts(result.score)}/{_pts(result.max_score)} ({pct:.0f}%)"
 
 
 def render_text(result: SubmissionResult, *, title: str = "") -> str:
@@ -50,8 +65,7 @@ def render_text(result: SubmissionResult, *, title: str = "") -> str:
                 out.append("")
             out.append(f"{current}  ({_pts(got)}/{_pts(possible)})")
         out += case_lines(case, seen)
-    pct = 100 * result.score / result.max_score if result.max_score else 0.0
-    out += ["", f"Score: {_pts(result.score)}/{_pts(result.max_score)} ({pct:.0f}%)"]
+    out += ["", total_line(result)]
     return "\n".join(out) + "\n"
 
 

@@ -7,6 +7,24 @@ from typing import Any
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
 
+HIDDEN_VISIBILITY = "after_published"
+"""Gradescope visibility of a hidden case's result, in ClusterLab's results JSON and in the
+exported otter zip alike (``show_hidden``): the student sees it once grades are published."""
+
+
+def visibility(hidden: bool) -> str:
+    """Gradescope ``visibility`` of a case result: one rule for every output."""
+    return HIDDEN_VISIBILITY if hidden else "visible"
+
+
+def hidden_points_line(public_score: float, public_max: float, hidden_points: float) -> str:
+    """The announcement every student-facing run ends with when hidden cases exist."""
+    return (
+        f"public checks: {public_score:g}/{public_max:g} points; "
+        f"{hidden_points:g} more points are checked when your teacher grades"
+    )
+
+
 GRADED = "graded"
 """Submission status: the module imported and every case ran or was skipped for a reason."""
 DID_NOT_IMPORT = "did not import"
@@ -39,6 +57,27 @@ class CaseResult:
     """Wall time of the case."""
     detail: str = ""
     """For the teacher only: the traceback or reason behind ``output``."""
+    hint: str = ""
+    """One hint for the student (without the ``hint:`` prefix); rendered after the message."""
+    expected: str = ""
+    """What the check expected, as the student should read it (e.g. ``(10, 64)``)."""
+    actual: str = ""
+    """What the student's code gave, as the student should read it (e.g. ``(64, 10)``)."""
+
+    def text(self) -> str:
+        """The message, the expected and actual values and the hint, as one block of text.
+
+        The form every renderer without fields of its own uses (Gradescope's ``output``,
+        otter, pytest); a renderer with room for fields lays them out itself.
+        """
+        lines = [self.output] if self.output else []
+        if self.expected:
+            lines.append(f"expected: {self.expected}")
+        if self.actual:
+            lines.append(f"yours:    {self.actual}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -63,6 +102,9 @@ class SubmissionResult:
     """Suspicious events (exits, kills, rejected data) for the teacher."""
     seconds: float = 0.0
     """Wall time of the whole submission."""
+    hidden_points: float = 0.0
+    """Points of hidden cases that were not run (``clusterlab check``): announced to the
+    student as checked when the teacher grades."""
     sha256: str = ""
     """Hash of the submitted file."""
     source: str = ""
@@ -98,8 +140,8 @@ class SubmissionResult:
                     "score": c.score,
                     "max_score": c.max_score,
                     "status": "passed" if c.status == PASSED else "failed",
-                    "output": c.output if c.status != NOT_RUN else f"not run: {c.output}",
-                    "visibility": "after_published" if c.hidden else "visible",
+                    "output": c.text() if c.status != NOT_RUN else f"not run: {c.output}",
+                    "visibility": visibility(c.hidden),
                 }
                 for c in self.cases
             ],
@@ -110,6 +152,7 @@ class SubmissionResult:
                 "integrity": self.integrity,
                 "warnings": self.warnings,
                 "sha256": self.sha256,
+                "hidden_points": self.hidden_points,
                 "cases": [
                     {
                         "question": c.question,
@@ -118,6 +161,9 @@ class SubmissionResult:
                         "hidden": c.hidden,
                         "seconds": round(c.seconds, 4),
                         "detail": c.detail,
+                        "hint": c.hint,
+                        "expected": c.expected,
+                        "actual": c.actual,
                     }
                     for c in self.cases
                 ],
@@ -131,5 +177,8 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
         data = dict(data)
-        data["cases"] = [CaseResult(**c) for c in data.get("cases", [])]
+        known = set(CaseResult.__dataclass_fields__)
+        data["cases"] = [
+            CaseResult(**{k: v for k, v in c.items() if k in known}) for c in data.get("cases", [])
+        ]
         return cls(**data)

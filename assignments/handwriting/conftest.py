@@ -16,7 +16,7 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 MODULE = "handwriting"
-_state = {}
+_state = {"hidden_points": 0.0}
 
 
 class CheckFailed(Exception):
@@ -36,9 +36,33 @@ def _student():
         except BaseException as exc:  # SyntaxError, SystemExit, anything at import
             _state["module"] = None
             _state["error"] = f"{MODULE}.py did not import: {type(exc).__name__}: {exc}"
+        else:
+            # every call gets the assignment's time limit (tests/support/graderkit.py)
+            env = dict(vars(module))
+            shared = _support()
+            if shared is not None:
+                shared.KIT.guard_namespace(env)
+            _state["env"] = env
     if _state["module"] is None:
+        if _state.get("reported"):
+            raise CheckFailed(f"not run, because {MODULE}.py did not import (see above)")
+        _state["reported"] = True
         raise CheckFailed(_state["error"])
     return _state["module"]
+
+
+def _support():
+    """tests/support/_shared.py, loaded once under the key the question files use."""
+    path = HERE / "tests" / "support" / "_shared.py"
+    if not path.is_file():
+        return None
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
 
 
 def pytest_collect_file(parent, file_path):
@@ -59,6 +83,7 @@ class OtterTestFile(pytest.File):
 
         env = {"__file__": str(self.path), "__name__": f"public_tests.{self.path.stem}"}
         exec(compile(self.path.read_text(), str(self.path), "exec"), env)
+        _state["hidden_points"] += float(env.get("hidden_points", 0) or 0)
         for value in list(env.values()):
             if isinstance(value, test_case):
                 yield OtterCase.from_parent(self, name=value.name, case=value)
@@ -77,7 +102,7 @@ class OtterCase(pytest.Item):
         for name in params:
             if name != "env" and not hasattr(module, name):
                 raise CheckFailed(f"{MODULE}.py has no function or variable `{name}`")
-        env = dict(vars(module))
+        env = dict(_state["env"])
         env["__source__"] = (HERE / f"{MODULE}.py").read_text()
         self.case.call_func(env)
 
@@ -94,7 +119,35 @@ class OtterCase(pytest.Item):
         where = f" (line {frames[-1].lineno} of {MODULE}.py)" if frames else ""
         return f"your code raised {type(exc).__name__}: {exc}{where}"
 
+    def _points(self):
+        return float(self.case.points or 0)
+
     def reportinfo(self):
         points = self.case.points
         label = f"[{points:g} pt{'s' if points != 1 else ''}] " if points is not None else ""
         return self.path, None, f"{label}{self.case.name}"
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _state.setdefault("points", []).append(
+            (report.passed, dict(report.user_properties).get("points", 0.0))
+        )
+
+
+def pytest_runtest_setup(item):
+    if isinstance(item, OtterCase):
+        item.user_properties.append(("points", item._points()))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """End like `clusterlab check`: the public points, and the hidden points still to come."""
+    done = _state.get("points", [])
+    if not done or not _state["hidden_points"]:
+        return
+    got = sum(p for passed, p in done if passed)
+    possible = sum(p for _, p in done)
+    terminalreporter.write_line(
+        f"public checks: {got:g}/{possible:g} points; "
+        f"{_state['hidden_points']:g} more points are checked when your teacher grades"
+    )

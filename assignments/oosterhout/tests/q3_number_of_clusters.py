@@ -298,3 +298,7 @@ def choose_planted(load_data, preprocess, choose_k):
         raise AssertionError(
             f"choose_k returned {chosen}; the data has {PLANTED_K} planted segments\n{hint}"
         )
+
+
+hidden_points = 7
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -194,3 +194,7 @@ def label_count(load_data, preprocess, fit_kmeans):
 def inertia_default(load_data, preprocess, fit_kmeans):
     X, model = _default_fit(load_data, preprocess, fit_kmeans)
     _check_inertia(X, model, K, 0)
+
+
+hidden_points = 4
+"""Points of this question's hidden checks, run when your teacher grades."""
