@@ -81,6 +81,13 @@ def check(
         typer.Argument(help="Your module (default: ./<module>.py, else the one in assignments/)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    classroom50: Annotated[
+        Path | None,
+        typer.Option(
+            "--classroom50",
+            help="Write Classroom 50's result.json here (our public checks; exit 0 once graded).",
+        ),
+    ] = None,
 ) -> None:
     """Run the public checks on your module and tell you what to fix."""
     from autograder.grading import Grader
@@ -95,6 +102,8 @@ def check(
     if tests is None:
         public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
         tests = public if all(p.is_file() for p in public) else None
+    if classroom50 is not None:
+        tests = None  # a score for the teacher: never the checks in the student's repository
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)
@@ -104,6 +113,16 @@ def check(
         console.print_json(json.dumps(result.to_gradescope()))
     else:
         _print_feedback(render_text(result, title=f"Checking {path} ({a.title})"))
+    if classroom50 is not None:
+        from autograder.classroom50 import write_result
+
+        try:
+            written = write_result(result, classroom50)
+        except OSError as exc:
+            err.print(f"[red]error:[/] could not write {escape(str(classroom50))}: {exc}")
+            raise typer.Exit(1) from None
+        console.print(f"wrote {written} for Classroom 50")
+        raise typer.Exit(0)  # graded: pass or fail is in result.json
     ok = result.cases and all(c.status == PASSED for c in result.cases)
     raise typer.Exit(0 if ok else 1)
 
@@ -183,12 +202,93 @@ def grade(
 def export(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     out: Annotated[Path, typer.Option("--out", help="Zip file to write.")] = Path("autograder.zip"),
+    gradescope: Annotated[
+        bool,
+        typer.Option(
+            "--gradescope", help="A Gradescope autograder that grades in ClusterLab's sandbox."
+        ),
+    ] = False,
 ) -> None:
     """Write an otter-grader autograder zip (for Gradescope or `otter run`) of the full graders."""
+    if gradescope:
+        from autograder.gradescope import export_zip
+
+        try:
+            path = export_zip(_load(assignment), out)
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"wrote {path}: on Gradescope, Configure Autograder > Zip file upload, choose it, "
+            "then Update Autograder"
+        )
+        return
     from autograder.export import otter_zip
 
     path = otter_zip(_load(assignment), out)
     console.print(f"wrote {path}: upload it to Gradescope, or run `otter run -a {path} FILE`")
+
+
+@app.command("export-grades")
+def export_grades_cmd(
+    grades_dir: Annotated[Path, typer.Argument(help="A batch's --out folder.")],
+    lms: Annotated[str, typer.Option("--lms", help="canvas, moodle or brightspace.")],
+    roster: Annotated[
+        Path, typer.Option("--roster", help="The gradebook the LMS exported (its CSV).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The import file to write.")],
+    assignment: Annotated[
+        str | None, typer.Option(help="Which assignment, when the folder holds several.")
+    ] = None,
+    column: Annotated[
+        str | None,
+        typer.Option(help="The LMS's name of the assignment (default: its title, then its name)."),
+    ] = None,
+    percent: Annotated[bool, typer.Option("--percent", help="Write percentages.")] = False,
+    include_late: Annotated[
+        bool, typer.Option("--include-late", help="Write late submissions' scores too.")
+    ] = False,
+    missing_as_zero: Annotated[
+        bool,
+        typer.Option("--missing-as-zero", help="Write 0 for missing and ungradable submissions."),
+    ] = False,
+) -> None:
+    """Fill the assignment's column of an LMS gradebook export, ready to import."""
+    from autograder.lms import RosterError, export_grades
+
+    try:
+        report = export_grades(
+            grades_dir,
+            lms=lms.lower(),
+            roster=roster,
+            out=out,
+            assignment=assignment,
+            column=column,
+            percent=percent,
+            include_late=include_late,
+            missing_as_zero=missing_as_zero,
+        )
+    except RosterError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    what = "new column" if report.created else "column"
+    say = Console(highlight=False, soft_wrap=True)  # names and paths stay on one line
+    say.print(
+        f"wrote {out}: {len(report.written)} score(s) in the {what} {escape(report.column)!r}"
+    )
+    for note in report.notes:
+        say.print(f"note: {escape(note)}")
+    sections = [
+        ("left as they were", report.left_empty),
+        ("set to 0 (--missing-as-zero)", report.zeroed),
+        ("graded but not on the roster (not written)", report.unmatched_students),
+        ("on the roster without a graded submission", report.unmatched_rows),
+    ]
+    for title, items in sections:
+        if items:
+            say.print(f"[yellow]{len(items)} {title}:[/]")
+            for item in items:
+                say.print(f"  {escape(item)}")
 
 
 @app.command()
