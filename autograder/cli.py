@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -67,10 +67,30 @@ def list_cmd() -> None:
 
 
 def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:
-    if file is not None:
+    """The student's module or notebook: ``file``, or ``<module>.py``/``.ipynb`` in a folder.
+
+    Never the bundle's own stub: a folder without the module is a user error.
+    """
+    folder = Path.cwd() if file is None else file
+    if file is not None and not file.is_dir():
+        if not file.exists():
+            _user_error(f"{file} does not exist")
         return file
-    here = Path.cwd() / f"{a.module}.py"
-    return here if here.is_file() else a.bundle_dir / f"{a.module}.py"
+    for suffix in (".py", ".ipynb"):
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if entry.name.lower() == f"{a.module}{suffix}" and entry.is_file():
+                return entry
+    where = "this folder" if file is None else str(folder)
+    _user_error(
+        f"there is no {a.module}.py or {a.module}.ipynb in {where}: run this command in the "
+        f"folder with your work, or name your file (clusterlab check {a.name} path/to/file)"
+    )
+
+
+def _user_error(message: str) -> NoReturn:
+    """One sentence on stderr, exit status 2."""
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -78,7 +98,9 @@ def check(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     file: Annotated[
         Path | None,
-        typer.Argument(help="Your module (default: ./<module>.py, else the one in assignments/)."),
+        typer.Argument(
+            help="Your module or notebook, or its folder (default: <module>.py or .ipynb here)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     classroom50: Annotated[
@@ -94,9 +116,6 @@ def check(
 
     a = _load(assignment)
     path = _find_student_file(a, file)
-    if not path.exists():
-        err.print(f"[red]error:[/] {escape(str(path))} does not exist")
-        raise typer.Exit(2)
     # the public checks next to the student's file (their copy of the bundle), else ours
     tests = sorted((path.resolve().parent / "tests").glob("q*.py")) or None
     if tests is None:
@@ -133,7 +152,8 @@ def grade(
     submissions: Annotated[
         Path,
         typer.Argument(
-            help="Folder of <student>.py files, or of per-student folders with <module>.py."
+            help="Folder or LMS zip (Canvas, Moodle, Brightspace) of .py files or notebooks,"
+            " or of per-student folders."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
@@ -156,11 +176,11 @@ def grade(
 ) -> None:
     """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
     from autograder.batch import grade_batch
+    from autograder.intake import NoSubmissions
 
     a = _load(assignment)
-    if not submissions.is_dir():
-        err.print(f"[red]error:[/] {escape(str(submissions))} is not a folder of submissions")
-        raise typer.Exit(2)
+    if not submissions.exists():
+        _user_error(f"{submissions} does not exist")
 
     def progress(r) -> None:
         pct = 100 * r.score / r.max_score if r.max_score else 0
@@ -184,10 +204,14 @@ def grade(
             scheduler=scheduler,
             progress=progress,
         )
+    except NoSubmissions as exc:
+        _user_error(str(exc))
     except (OSError, RuntimeError) as exc:
         err.print(f"[red]error:[/] grading could not run: {escape(str(exc))}")
         raise typer.Exit(1) from None
     console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
+    for line in summary.intake:
+        console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     for p in summary.problems:
         console.print(f"[yellow]warning:[/] {escape(p)}")
     for w in summary.warnings:
