@@ -9,6 +9,8 @@ gradebook as it arrives, then rebuild every output file from the gradebook.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import stat
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -79,6 +81,13 @@ _worker: Grader | None = None
 def _init_worker(name: str | Assignment, timeout: float | None, memory_mb: int | None) -> None:
     global _worker
     from threadpoolctl import threadpool_limits
+
+    from autograder.sandbox.jail import parent_death_signal
+
+    parent_death_signal()  # a worker (and so its zygote and children) dies with the batch
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the batch died before the signal was armed
 
     threadpool_limits(1)  # one core per worker: the workers share the machine's cores
     _worker = Grader(name, timeout=timeout, memory_mb=memory_mb)

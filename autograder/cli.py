@@ -76,10 +76,14 @@ def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:
         if not file.exists():
             _user_error(f"{file} does not exist")
         return file
-    for suffix in (".py", ".ipynb"):
-        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
-            if entry.name.lower() == f"{a.module}{suffix}" and entry.is_file():
-                return entry
+    wanted = {f"{a.module}.py": 1, f"{a.module}.ipynb": 0}  # on a tie, the .py file
+    found = [
+        entry
+        for entry in (folder.iterdir() if folder.is_dir() else [])
+        if entry.name.lower() in wanted and entry.is_file()
+    ]
+    if found:  # the one saved last: the student works in that one
+        return max(found, key=lambda e: (e.stat().st_mtime, wanted[e.name.lower()]))
     where = "this folder" if file is None else str(folder)
     _user_error(
         f"there is no {a.module}.py or {a.module}.ipynb in {where}: run this command in the "
@@ -116,13 +120,11 @@ def check(
 
     a = _load(assignment)
     path = _find_student_file(a, file)
-    # the public checks next to the student's file (their copy of the bundle), else ours
-    tests = sorted((path.resolve().parent / "tests").glob("q*.py")) or None
-    if tests is None:
-        public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
-        tests = public if all(p.is_file() for p in public) else None
-    if classroom50 is not None:
-        tests = None  # a score for the teacher: never the checks in the student's repository
+    # the public cases of the installed graders (else of the installed bundle): never test
+    # files found next to the student's file, which would run in this process unsandboxed
+    tests = None
+    if not a.grader_files():
+        tests = a.public_files() or None
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)

@@ -240,7 +240,7 @@ class Grader:
             file_flags(source)
             + result.integrity
             + session.events
-            + [f"source: {flag}" for flag in audit.scan_source(source.decode("utf-8", "replace"))]
+            + [f"source: {flag}" for flag in audit.scan_source(source)]
         )
         if FAKE_RESULTS.search(result.output):
             result.integrity.append("output: printed text that looks like grading results")

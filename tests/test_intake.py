@@ -1,12 +1,15 @@
 """Submissions as they arrive: LMS zips and folders, notebooks, resubmissions, hostile names."""
 
+import ast
 import csv
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from autograder import assignment
 from autograder.batch import grade_batch
 from autograder.intake import MAX_ID, NoSubmissions, find_submissions, printable, student_id
+from autograder.notebooks import to_module
 
 from .conftest import ENGINE
 
@@ -296,3 +300,35 @@ def test_check_in_a_folder_without_the_module_says_so(tmp_path):
 def test_printable_escapes_control_characters():
     assert printable("a\nb\x1b[31m") == "a\\nb\\x1b[31m"
     assert len(printable("y" * 500)) == 120
+
+
+def test_pytest_in_a_bundle_checks_the_notebook_saved_last(tmp_path):
+    bundle = tmp_path / "handwriting"
+    shutil.copytree(REPO / "assignments" / "handwriting", bundle)
+    nb = bundle / "handwriting.ipynb"
+    nb.write_text(notebook_of(SOLUTION, before=["%matplotlib inline"], after=["plt = 1"]))
+    os.utime(nb, (time.time() + 5, time.time() + 5))
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    proc = subprocess.run(cmd, cwd=bundle, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "checked handwriting.ipynb" in proc.stdout
+    assert "note: cell 2, line 1: `%matplotlib inline` is IPython" in proc.stdout
+    assert "DeprecationWarning" not in proc.stdout + proc.stderr
+    nb.write_text(notebook_of(STUB, after=["import numpy as np\nnp.zeros(2).fit()"]))
+    os.utime(nb, (time.time() + 9, time.time() + 9))
+    proc = subprocess.run([*cmd, "-x"], cwd=bundle, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1
+    assert "handwriting.ipynb did not import: AttributeError" in proc.stdout
+    assert "(line 2 of handwriting.ipynb, cell 3)" in proc.stdout
+
+
+@pytest.mark.parametrize("name", assignment.names())
+def test_each_bundle_ships_its_stub_as_a_notebook(name):
+    a = assignment.load(name)
+    stub = (a.bundle_dir / f"{a.module}.py").read_text()
+    converted = to_module((a.bundle_dir / f"{a.module}.ipynb").read_bytes())
+    defined = {n.name for n in ast.parse(stub).body if isinstance(n, ast.FunctionDef)}
+    assert defined and defined == {
+        n.name for n in ast.parse(converted.source).body if isinstance(n, ast.FunctionDef)
+    }
+    assert converted.notes == []
