@@ -20,9 +20,10 @@ import pytest
 
 from autograder import assignment
 from autograder.export import OTTER_CONFIG, otter_zip
-from autograder.feedback import render_text
 from autograder.grading import Grader
 from autograder.publish import public_files
+from autograder.render.gradescope import results_json
+from autograder.render.terminal import render_text
 from autograder.results import HIDDEN_VISIBILITY, CaseResult
 from autograder.runner import fill_failure
 from autograder.testfiles import load_questions
@@ -95,7 +96,7 @@ def test_hint_expected_and_actual_are_fields_rendered_by_each_renderer(grader):
     )
     text = render_text(result)
     assert "    expected: 5\n    yours:    6\n    hint: use np.mean." in text
-    gradescope = {t["name"]: t for t in result.to_gradescope()["tests"]}
+    gradescope = {t["name"]: t for t in results_json(result)["tests"]}
     assert gradescope["centre_ is the mean"]["output"].endswith("yours:    6\nhint: use np.mean.")
     hidden = by_title(result)["fit works on other data"]
     assert hidden.output == "on other data centre_ is not the mean"
