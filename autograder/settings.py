@@ -90,7 +90,8 @@ def fingerprint(assignment: Assignment, settings: Settings) -> str:
         for p in sorted(assignment.grader_dir.rglob("*"))
         if p.is_file() and "__pycache__" not in p.parts
     ]
-    for path in [*files, *assignment.data_paths]:
+    shared = [p for p in assignment.support_files() if p not in files]  # graderkit.py
+    for path in [*files, *shared, *assignment.data_paths]:
         name = path.relative_to(assignment.grader_dir) if path in files else path.name
         h.update(f"{name}".encode() + b"\0")
         h.update(path.read_bytes() if path.is_file() else b"(missing)")

@@ -17,6 +17,8 @@ import pytest
 
 from autograder.grading import grade_submission
 
+from .harness import appended, assert_earns_only, assert_no_cascade, case_parameters
+
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / "oosterhout.py"
 STUB = REPO / "assignments" / "oosterhout" / "oosterhout.py"
@@ -42,12 +44,12 @@ def _patched(variant, tmp_path):
 
 def _assert_outcome(result, expected_lost):
     lost = _lost(result)
-    assert set(lost) == set(expected_lost), {n: c.output for n, c in lost.items()}
+    assert set(lost) == set(expected_lost), {n: c.text() for n, c in lost.items()}
     for name, fragment in expected_lost.items():
-        assert fragment in lost[name].output, (name, lost[name].output)
+        assert fragment in lost[name].text(), (name, lost[name].text())
         assert lost[name].status == "failed", (name, lost[name].status)
         if lost[name].hidden:  # says what failed, never the grader's numbers on hidden data
-            assert not re.search(r"\d[.,]\d", lost[name].output), (name, lost[name].output)
+            assert not re.search(r"\d[.,]\d", lost[name].text()), (name, lost[name].text())
     assert result.score == result.max_score - sum(c.max_score for c in lost.values())
 
 
@@ -85,7 +87,15 @@ def test_legitimate_variants_score_full_marks(variant, tmp_path):
 
 @pytest.mark.parametrize("variant", VARIANTS["bug"], ids=lambda v: v["id"])
 def test_each_bug_loses_exactly_its_cases_with_a_message_that_names_it(variant, tmp_path):
-    _assert_outcome(_grade(_patched(variant, tmp_path)), variant["lost"])
+    result = _grade(_patched(variant, tmp_path))
+    _assert_outcome(result, variant["lost"])
+    assert_no_cascade(result, case_parameters("oosterhout"), SOURCE, variant["old"])
+
+
+@pytest.mark.parametrize("entry", VARIANTS["degenerate"], ids=lambda e: e["id"])
+def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, tmp_path):
+    result = _grade(appended(SOLUTION, entry, tmp_path, "oosterhout"))
+    assert_earns_only(result, entry["kept"])
 
 
 @pytest.mark.parametrize("submission", SUBMISSIONS, ids=lambda s: s["file"])

@@ -71,6 +71,11 @@ def non_increasing(elbow):
         f"the inertia goes up at k = {rises[0]}\n"
         "hint: more clusters can always fit at least as well; use the best of n_init runs."
     )
+    assert values[-1] < values[0], (
+        f"inertias {np.round(values, 2).tolist()} for k = {IRIS_K_VALUES}: the inertia at "
+        f"k = {IRIS_K_VALUES[-1]} is not below the one at k = {IRIS_K_VALUES[0]}\n"
+        "hint: more clusters fit the samples more closely; use kmeans' inertia for each k."
+    )
 
 
 @test_case(name="elbow on iris matches the best known inertias", points=1)
@@ -86,3 +91,7 @@ def matches_best(elbow):
             f"for k = {k} the inertia is {value:.2f}, below the lowest possible {best:.2f}\n"
             "hint: the inertia is the SUM of squared distances, not a mean or a square root."
         )
+
+
+hidden_points = 1
+"""Points of this question's hidden checks, run when your teacher grades."""
