@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
 import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -51,6 +52,10 @@ class BatchSummary:
     warnings: list[str] = field(default_factory=list)
     intake: list[str] = field(default_factory=list)
     """Every replacement, collision and file not graded, one line each."""
+    total: int = 0
+    """Submissions found (one per student)."""
+    interrupted: bool = False
+    """Ctrl-C stopped the batch; what was graded is saved and in every output."""
     out: Path | None = None
 
 
@@ -81,6 +86,7 @@ def _init_worker(
     name: str | Assignment, timeout: float | None, memory_mb: int | None, figures: bool = True
 ) -> None:
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     from threadpoolctl import threadpool_limits
 
     from autograder.sandbox.jail import parent_death_signal
@@ -140,6 +146,7 @@ def grade_batch(
     progress: Callable[[SubmissionResult], None] | None = None,
     force: bool = False,
     figures: bool = True,
+    started: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
@@ -163,6 +170,7 @@ def grade_batch(
     intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
     summary.intake = intake.report_lines()
     subs = intake.submissions
+    summary.total = len(subs)
     book = Gradebook(out / "grades.sqlite")
     try:
         book.record_identities(grader.assignment.name, subs)
@@ -189,29 +197,34 @@ def grade_batch(
             if progress:
                 progress(result)
 
-        if scheduler:
-            from autograder.distributed import grade_on_dask
+        if started:
+            started(len(todo))
+        try:
+            if scheduler:
+                from autograder.distributed import grade_on_dask
 
-            grade_on_dask(
-                scheduler,
-                grader,
-                name,
-                todo,
-                record,
-                lambda sub, why: record(_grader_error(grader, sub, why)),
-                timeout=timeout,
-                memory_mb=memory_mb,
-            )
-        elif workers <= 1:
-            try:
-                for sub in todo:
-                    record(_grade_with(grader, sub, protect))
-            finally:
-                grader.close()
-        else:
-            _run_pool(
-                name, todo, protect, workers, (timeout, memory_mb, figures), grader, record, summary
-            )
+                grade_on_dask(
+                    scheduler,
+                    grader,
+                    name,
+                    todo,
+                    record,
+                    lambda sub, why: record(_grader_error(grader, sub, why)),
+                    timeout=timeout,
+                    memory_mb=memory_mb,
+                )
+            elif workers <= 1:
+                try:
+                    for sub in todo:
+                        record(_grade_with(grader, sub, protect))
+                finally:
+                    grader.close()
+            else:
+                settings = (timeout, memory_mb, figures)
+                _run_pool(name, todo, protect, workers, settings, grader, record, summary)
+        except KeyboardInterrupt:  # Ctrl-C: keep what was graded, write every output
+            summary.interrupted = True
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         summary.problems += write_outputs(
             book, grader, out, intake=summary.intake, submissions=subs
         )
@@ -219,6 +232,8 @@ def grade_batch(
         book.close()
         intake.cleanup()
         grader.close()
+        if summary.interrupted:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     return summary
 
 
@@ -234,7 +249,11 @@ def _run_pool(name, todo, protect, workers, settings, grader, record, summary):
             pending = []
             broken = False
             while futures:
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                try:
+                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    _stop_pool(pool)
+                    raise
                 for fut in finished:
                     sub = futures.pop(fut)
                     try:
@@ -256,6 +275,13 @@ def _run_pool(name, todo, protect, workers, settings, grader, record, summary):
                         record(_grader_error(grader, sub, f"{type(exc).__name__}: {exc}"))
             if broken:
                 summary.problems.append("a grading worker died; its submissions were retried")
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: its workers are killed, not waited for (Ctrl-C must act within 2 s)."""
+    for proc in list((pool._processes or {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def write_outputs(

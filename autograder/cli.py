@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -31,6 +32,24 @@ def _load(name: str) -> assignment_mod.Assignment:
         raise typer.Exit(2) from None
     except ValueError as exc:  # a bad assignment.toml
         _user_error(str(exc))
+
+
+def _version(value: bool) -> None:
+    if value:
+        from autograder import __version__
+
+        console.print(f"clusterlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """ClusterLab: auto-graded clustering assignments."""
 
 
 @app.command("list")
@@ -187,13 +206,47 @@ def grade(
     if not submissions.exists():
         _user_error(f"{submissions} does not exist")
 
+    live = {"bar": None, "done": 0, "todo": 0, "start": time.monotonic()}
+
+    def started(todo: int) -> None:
+        live.update(todo=todo, start=time.monotonic())
+        if console.is_terminal and todo:  # a bar on a terminal; plain lines in a log
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            bar = Progress(
+                TextColumn("grading"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeRemainingColumn(),
+                console=console,
+                transient=True,
+            )
+            bar.add_task("grading", total=todo, rate="")
+            bar.start()
+            live["bar"] = bar
+
     def progress(r) -> None:
+        live["done"] += 1
         pct = 100 * r.score / r.max_score if r.max_score else 0
         flag = f" [yellow]({escape(r.status)})[/]" if r.status != "graded" else ""
-        console.print(
-            f"  {escape(r.student):<32} {r.score:6g}/{r.max_score:g}  {pct:5.1f}%"
-            f"  {r.seconds:5.1f}s{flag}"
+        line = (
+            f"  [{live['done']}/{live['todo']}] {escape(r.student):<32} {r.score:6g}/"
+            f"{r.max_score:g}  {pct:5.1f}%  {r.seconds:5.1f}s{flag}"
         )
+        bar = live["bar"]
+        if bar is None:
+            console.print(line, soft_wrap=True)
+            return
+        rate = live["done"] / max(time.monotonic() - live["start"], 1e-9)
+        bar.console.print(line, soft_wrap=True)
+        bar.update(bar.task_ids[0], advance=1, rate=f"{rate * 60:.1f}/min")
 
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} worker(s)"
     console.print(f"Grading {a.title} from {submissions} on {where}")
@@ -209,6 +262,7 @@ def grade(
             scheduler=scheduler,
             progress=progress,
             force=force,
+            started=started,
         )
     except (NoSubmissions, ReferenceFailed) as exc:
         _user_error(str(exc))
@@ -217,6 +271,17 @@ def grade(
     except (OSError, RuntimeError) as exc:
         err.print(f"[red]error:[/] grading could not run: {escape(str(exc))}")
         raise typer.Exit(1) from None
+    finally:
+        if live["bar"] is not None:
+            live["bar"].stop()
+    if summary.interrupted:
+        saved = len(summary.graded) + len(summary.skipped)
+        console.print(
+            f"interrupted: {saved} of {summary.total} graded and saved; "
+            "run the same command to continue",
+            soft_wrap=True,
+        )
+        raise typer.Exit(130)
     console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
     for line in summary.intake:
         console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
