@@ -205,6 +205,8 @@ def grade(
     a = _load(assignment)
     if not submissions.exists():
         _user_error(f"{submissions} does not exist")
+    if out.exists() and not out.is_dir():
+        _user_error(f"--out {out} is a file; name a folder for the batch's outputs")
 
     live = {"bar": None, "done": 0, "todo": 0, "start": time.monotonic()}
 
@@ -322,7 +324,12 @@ def export(
         return
     from autograder.export import otter_zip
 
-    path = otter_zip(_load(assignment), out)
+    a = _load(assignment)
+    if out.is_dir():
+        _user_error(
+            f"--out {out} is a folder; name the zip file to write, e.g. {out / 'autograder.zip'}"
+        )
+    path = otter_zip(a, out)
     console.print(f"wrote {path}: upload it to Gradescope, or run `otter run -a {path} FILE`")
 
 

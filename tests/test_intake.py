@@ -332,3 +332,20 @@ def test_each_bundle_ships_its_stub_as_a_notebook(name):
         n.name for n in ast.parse(converted.source).body if isinstance(n, ast.FunctionDef)
     }
     assert converted.notes == []
+
+
+def test_user_errors_are_one_sentence_and_exit_2(tmp_path):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "anna.py").write_text(STUB)
+    (tmp_path / "file.txt").write_text("x")
+    graded = clusterlab("grade", "handwriting", tmp_path / "subs", "--out", tmp_path / "file.txt")
+    exported = clusterlab("export", "handwriting", "--out", tmp_path)
+    for proc, text in ((graded, "is a file"), (exported, "is a folder")):
+        assert proc.returncode == 2 and text in proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", assignment.names())
+def test_each_bundle_installs_what_otter_check_needs(name):
+    reqs = (assignment.load(name).bundle_dir / "requirements.txt").read_text()
+    assert "otter-grader[grading]" in reqs, "without it `otter check` fails with NoSuchKernel"
