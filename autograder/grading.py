@@ -36,6 +36,9 @@ NOTEBOOK_MESSAGE = (
 )
 
 
+BUDGET_FACTOR = 10
+"""A submission's time budget, in per-call timeouts, unless one is given."""
+
 FAKE_RESULTS = re.compile(r'"(score|max_score|tests)"\s*:|all tests passed|\d+ passed', re.I)
 """Child output that imitates grading results (harmless, but worth telling the teacher)."""
 
@@ -93,6 +96,10 @@ class Grader:
         Seconds per call into student code (default: the assignment's).
     memory_mb : int, optional
         Address-space limit of the child (default: the assignment's).
+    budget : float, optional
+        Seconds all calls of one submission may take together (default:
+        :data:`BUDGET_FACTOR` times ``timeout``); a submission over it fails its
+        remaining cases with that reason.
     """
 
     def __init__(
@@ -103,6 +110,7 @@ class Grader:
         timeout: float | None = None,
         memory_mb: int | None = None,
         test_files: list[Path] | None = None,
+        budget: float | None = None,
     ):
         self.assignment = (
             name if isinstance(name, assignment_mod.Assignment) else assignment_mod.load(name)
@@ -110,6 +118,7 @@ class Grader:
         self.public_only = public_only
         self.timeout = timeout or self.assignment.timeout
         self.memory_mb = memory_mb or self.assignment.memory_mb
+        self.budget = budget or BUDGET_FACTOR * self.timeout
         files = test_files or self.assignment.grader_files()
         self.questions: list[Question] = load_questions(files, public_only=public_only)
         self._zygote: Zygote | None = None
@@ -175,6 +184,7 @@ class Grader:
             limits=lim,
             timeout=self.timeout,
             protected=[*self.protected, *protect],
+            budget=self.budget,
         )
         try:
             try:

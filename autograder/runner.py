@@ -6,22 +6,39 @@ The runner judges; it does not render. Its rules, in order, for each case:
 2. a parameter names something the module does not define: *not run*;
 3. a parameter names a function that ran out of time earlier: *not run*
    (calling it again would only cost another time-out);
-4. otherwise the case runs: ``AssertionError`` fails it with its message; a
+4. the submission used up its time budget: *failed*, with that reason;
+5. otherwise the case runs: ``AssertionError`` fails it with its message; a
    student exception, time-out or crash fails it with a message the student can
-   act on (in hidden cases without the exception text or exit code, which the
-   student's code controls and could use to echo hidden inputs).
+   act on.
+
+A hidden case shows nothing the student's code chose, which it could use to echo
+a hidden input: no exception text, class name, line number or exit code, and of
+an assertion message only the check's own words (:func:`autograder.redact.own_words`).
+Every message and detail is capped at :data:`MESSAGE_LIMIT` characters.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from autograder.redact import own_words
 from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult
-from autograder.sandbox.errors import CallTimeout, SandboxError, StudentError
+from autograder.sandbox.errors import (
+    MESSAGE_LIMIT,
+    BudgetExceeded,
+    CallTimeout,
+    SandboxError,
+    cap,
+    message,
+)
 from autograder.testfiles import Case, Question
+
+HIDDEN_FAILED = "this check failed on input you do not see"
+"""A hidden case's message when its assertion's words are not literal text of the check."""
 
 
 class Bindings(Protocol):
@@ -84,6 +101,7 @@ class CaseRunner:
         self.source = source
         self.import_error = import_error
         self.timed_out: dict[str, str] = {}
+        self.out_of_budget: str | None = None
         self._values: dict[str, Any] = {}
 
     def _value(self, name: str) -> Any:
@@ -117,31 +135,49 @@ class CaseRunner:
         if reason is not None:
             result.status, result.output = NOT_RUN, reason
             return result
+        if self.out_of_budget is not None:
+            result.output = self.out_of_budget
+            return result
         start = time.perf_counter()
         try:
             kwargs = {p: self._value(p) for p in case.params}
             case.func(**kwargs)
         except AssertionError as exc:
-            result.output = str(exc).strip() or "this check failed"
-        except StudentError as exc:
-            result.output = exc.short if case.hidden else exc.student_message
-            result.detail = exc.detail
+            result.output = self._assertion_message(exc, case)
         except SandboxError as exc:  # hidden cases: nothing the student's code controls
             if isinstance(exc, CallTimeout):
-                root = exc.label.split(".")[0].split("(")[0]
-                self.timed_out[root] = exc.student_message.split(" was ", 1)[-1]
-            result.output = exc.short if case.hidden else exc.student_message
+                self.timed_out[exc.function] = f"stopped after {exc.seconds:g} s"
+            if isinstance(exc, BudgetExceeded):
+                self.out_of_budget = message(exc)
+            result.output = message(exc, hidden=case.hidden)
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            result.output = (
-                f"the check could not use what your code returned: {type(exc).__name__}: {first}"
-            )
+            if case.hidden:
+                result.output = (
+                    f"the check could not use what your code returned ({type(exc).__name__})"
+                )
+            else:
+                first = (str(exc).strip().splitlines() or [""])[0][:200]
+                result.output = (
+                    "the check could not use what your code returned: "
+                    f"{type(exc).__name__}: {first}"
+                )
             result.detail = traceback.format_exc(limit=-6)
         else:
             result.status, result.score = PASSED, case.points
+        result.output = cap(result.output)
+        if len(result.detail) > MESSAGE_LIMIT:  # a traceback: its end says the most
+            result.detail = "…" + result.detail[-(MESSAGE_LIMIT - 1) :]
         result.seconds = time.perf_counter() - start
         return result
+
+    @staticmethod
+    def _assertion_message(exc: AssertionError, case: Case) -> str:
+        if not case.hidden:
+            return str(exc).strip() or "this check failed"
+        check_dir = os.path.dirname(case.func.__code__.co_filename)
+        words = own_words(exc, check_dir)
+        return words or HIDDEN_FAILED
 
 
 def run_questions(questions: Iterable[Question], runner: CaseRunner) -> list[CaseResult]:
