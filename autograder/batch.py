@@ -12,24 +12,20 @@ import hashlib
 import re
 import stat
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from autograder.assignment import Assignment
 from autograder.feedback import render_markdown, render_report
 from autograder.gradebook import Gradebook, atomic_write, gradebook_csv
 from autograder.grading import Grader
+from autograder.pool import WorkerSettings, run_pool
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 
 # Canvas: lastname_12345_67890_handwriting.py (also lastname_LATE_12345_67890_...)
 _CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_late)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<orig>.+)$", re.I)
 # Moodle: Firstname Lastname_123456_assignsubmission_file_handwriting.py
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_file_?(?P<orig>.*)$", re.I)
-MAX_ATTEMPTS = 2
-"""A submission whose worker dies this many times is recorded as a grader error."""
 
 
 @dataclass(frozen=True)
@@ -105,23 +101,8 @@ def _file_hash(path: Path) -> str:
         return "missing"
 
 
-# --- workers ------------------------------------------------------------------
-_worker: Grader | None = None
-
-
-def _init_worker(name: str | Assignment, timeout: float | None, memory_mb: int | None) -> None:
-    global _worker
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)  # one core per worker: the workers share the machine's cores
-    _worker = Grader(name, timeout=timeout, memory_mb=memory_mb)
-
-
-def _grade_in_worker(sub: Submission, protect: list[str]) -> dict:
-    return _grade_with(_worker, sub, protect).to_dict()
-
-
-def _grade_with(grader: Grader, sub: Submission, protect: list[str]) -> SubmissionResult:
+def grade_one(grader: Grader, sub: Submission, protect: list[str]) -> SubmissionResult:
+    """Grade one submission (or record why there is nothing to grade); never raises for it."""
     if not sub.path.exists() and not sub.path.is_symlink():
         result = SubmissionResult(
             student=sub.student,
@@ -137,7 +118,9 @@ def _grade_with(grader: Grader, sub: Submission, protect: list[str]) -> Submissi
     return result
 
 
-def _grader_error(grader: Grader, sub: Submission, why: str) -> SubmissionResult:
+def _grader_error(
+    grader: Grader, sub: Submission, why: str, flags: list[str] | None = None
+) -> SubmissionResult:
     result = SubmissionResult(
         student=sub.student,
         assignment=grader.assignment.name,
@@ -146,7 +129,7 @@ def _grader_error(grader: Grader, sub: Submission, why: str) -> SubmissionResult
         message=why,
     )
     result.cases = grader._not_run("grading stopped: " + why)
-    result.integrity = [why]
+    result.integrity = flags if flags is not None else [why]
     return result
 
 
@@ -158,6 +141,7 @@ def grade_batch(
     workers: int = 1,
     timeout: float | None = None,
     memory_mb: int | None = None,
+    budget: float | None = None,
     regrade: bool = False,
     scheduler: str | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
@@ -165,9 +149,10 @@ def grade_batch(
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
     With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
-    instead of ``workers`` local processes.
+    instead of ``workers`` local processes. ``budget``: seconds all calls of one
+    submission may take together (default: 10 times the call timeout).
     """
-    grader = Grader(name, timeout=timeout, memory_mb=memory_mb)
+    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, budget=budget)
     fingerprint = graders_fingerprint(grader)
     summary = BatchSummary(out=out)
     subs = discover(submissions_dir, grader.assignment.module)
@@ -201,55 +186,28 @@ def grade_batch(
                 lambda sub, why: record(_grader_error(grader, sub, why)),
                 timeout=timeout,
                 memory_mb=memory_mb,
+                budget=budget,
             )
         elif workers <= 1:
             try:
                 for sub in todo:
-                    record(_grade_with(grader, sub, protect))
+                    record(grade_one(grader, sub, protect))
             finally:
                 grader.close()
         else:
-            _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, summary)
+            settings = WorkerSettings(name, timeout, memory_mb, budget)
+            summary.problems += run_pool(
+                settings,
+                todo,
+                protect,
+                workers,
+                record,
+                lambda sub, why, flags: record(_grader_error(grader, sub, why, flags)),
+            )
         write_outputs(book, grader, out)
     finally:
         book.close()
     return summary
-
-
-def _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, summary):
-    attempts: dict[str, int] = {}
-    pending = list(todo)
-    while pending:
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(name, timeout, memory_mb)
-        ) as pool:
-            futures = {pool.submit(_grade_in_worker, sub, protect): sub for sub in pending}
-            pending = []
-            broken = False
-            while futures:
-                finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    sub = futures.pop(fut)
-                    try:
-                        record(SubmissionResult.from_dict(fut.result()))
-                    except BrokenProcessPool:
-                        broken = True
-                        attempts[sub.student] = attempts.get(sub.student, 0) + 1
-                        if attempts[sub.student] >= MAX_ATTEMPTS:
-                            record(
-                                _grader_error(
-                                    grader,
-                                    sub,
-                                    "a grading worker died twice while grading this submission",
-                                )
-                            )
-                        else:
-                            pending.append(sub)
-                    except Exception as exc:  # a bug in a grader: report it, carry on
-                        record(_grader_error(grader, sub, f"{type(exc).__name__}: {exc}"))
-            if broken:
-                summary.problems.append("a grading worker died; its submissions were retried")
 
 
 def write_outputs(book: Gradebook, grader: Grader, out: Path) -> None:

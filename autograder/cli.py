@@ -129,6 +129,13 @@ def grade(
         int | None,
         typer.Option(help="Memory limit per submission in MB (default: the assignment's).", min=64),
     ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds all calls of one submission may take together (default: 10x --timeout).",
+            min=0.1,
+        ),
+    ] = None,
     regrade: Annotated[bool, typer.Option(help="Grade everything again.")] = False,
     scheduler: Annotated[
         str | None,
@@ -161,6 +168,7 @@ def grade(
             workers=workers,
             timeout=timeout,
             memory_mb=memory,
+            budget=budget,
             regrade=regrade,
             scheduler=scheduler,
             progress=progress,

@@ -2,11 +2,14 @@
 
 A hidden case's assertion message is written by the check, but it may quote what
 the student's code returned (``f"got {result!r}"``) and so echo a hidden input
-back. :func:`own_words` rebuilds the message from the source of the ``assert``
-(or ``raise AssertionError(...)``) that failed, keeping only its literal text:
-every formatted value becomes "…". A message that is not literal text in the
-check's source (a variable, a call, a library's assertion) gives ``None``, and
-the caller shows a fixed sentence instead.
+back. :func:`own_words` matches the message against the source of the ``assert``
+(or ``raise AssertionError(...)``) that failed: its literal text is kept, and so is
+a computed part (a variable, a hint function's result, the branch an ``if hidden``
+chose) whose text is made of at most three of the check file's own string literals,
+or is the name of a library type (``{type(x).__name__}``). Every other part, and
+every value formatted with ``!r`` or a format spec, becomes "…". A message that
+does not come from an assertion in the check's file (``np.testing``, say) gives
+``None``, and the caller shows a fixed sentence instead.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 import os
+import re
 from types import FrameType, TracebackType
 
 ELIDED = "…"
@@ -65,37 +69,97 @@ def _lookup(frame: FrameType, name: str) -> object:
     return frame.f_globals.get(name, frame.f_builtins.get(name))
 
 
-def _literal(node: ast.expr, frame: FrameType, literals: frozenset[str]) -> str | None:
-    """The literal text of a message expression (formatted values elided), or None."""
-    if isinstance(node, ast.Constant):
-        return node.value if type(node.value) is str else None
+MAX_PIECES = 3
+"""Most literals a computed part of a message may be made of to be kept ("hint: " + hint)."""
+
+
+def _resolve(test: ast.expr, frame: FrameType) -> bool | None:
+    """The value of an ``if`` test that names a flag (``hidden``, ``not hidden``), else None."""
+    if isinstance(test, ast.Name):
+        return bool(_lookup(frame, test.id))
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _resolve(test.operand, frame)
+        return None if inner is None else not inner
+    return None
+
+
+def _template(node: ast.expr, frame: FrameType) -> list:
+    """The message as literal strings and holes (the expressions whose text is computed)."""
+    if isinstance(node, ast.Constant) and type(node.value) is str:
+        return [node.value]
     if isinstance(node, ast.JoinedStr):
-        parts = []
+        out: list = []
         for part in node.values:
             if isinstance(part, ast.Constant):
-                parts.append(str(part.value))
+                out.append(str(part.value))
+            elif part.format_spec is None and part.conversion == -1:
+                out += _template(part.value, frame)
             else:
-                value = _name_value(part.value, frame, literals)
-                no_format = part.conversion == -1 and part.format_spec is None
-                parts.append(value if value is not None and no_format else ELIDED)
-        return "".join(parts)
+                out.append(part)  # formatted with a spec or !r: a value, never words
+        return out
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left = _literal(node.left, frame, literals)
-        right = _literal(node.right, frame, literals)
-        return None if left is None or right is None else left + right
-    if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Name):
-        branch = node.body if _lookup(frame, node.test.id) else node.orelse
-        return _literal(branch, frame, literals)
-    return _name_value(node, frame, literals)
+        return _template(node.left, frame) + _template(node.right, frame)
+    if isinstance(node, ast.IfExp):
+        test = _resolve(node.test, frame)
+        if test is not None:
+            return _template(node.body if test else node.orelse, frame)
+    return [node]
 
 
-def _name_value(node: ast.expr, frame: FrameType, literals: frozenset[str]) -> str | None:
-    """A variable's text if it holds one of the check file's own string literals."""
-    if isinstance(node, ast.Name):
-        value = _lookup(frame, node.id)
-        if type(value) is str and value in literals:
-            return value
-    return None
+def _pieces(text: str, literals: frozenset[str], left: int = MAX_PIECES) -> bool:
+    """Whether ``text`` is a concatenation of at most ``left`` of the file's literals."""
+    if not text or text in literals:
+        return True
+    if left <= 1:
+        return False
+    return any(
+        _pieces(text[len(lit) :], literals, left - 1)
+        for lit in literals
+        if len(lit) > 1 and text.startswith(lit)
+    )
+
+
+def _hole_text(hole: ast.expr, text: str, frame: FrameType, literals: frozenset[str]) -> str:
+    """The computed text of a hole if it is the check's own words, else "…"."""
+    if isinstance(hole, ast.FormattedValue):
+        return ELIDED
+    if _pieces(text, literals) or text == _type_name(hole, frame):
+        return text
+    return ELIDED
+
+
+def _own_text(node: ast.expr, message: str, frame: FrameType, literals: frozenset[str]) -> str:
+    """Match the message against its template: keep the literals, elide the data."""
+    parts = _template(node, frame)
+    pattern = "".join(re.escape(p) if isinstance(p, str) else "(.*?)" for p in parts)
+    match = re.fullmatch(pattern, message, re.DOTALL)
+    if match is None:
+        return ""
+    holes = iter(match.groups())
+    return "".join(
+        p if isinstance(p, str) else _hole_text(p, next(holes), frame, literals) for p in parts
+    )
+
+
+def _type_name(expr: ast.expr, frame: FrameType) -> str | None:
+    """``type(x).__name__`` when x's type is a library's or the grader's, never the student's."""
+    if not (
+        isinstance(expr, ast.Attribute)
+        and expr.attr == "__name__"
+        and isinstance(expr.value, ast.Call)
+        and isinstance(expr.value.func, ast.Name)
+        and expr.value.func.id == "type"
+        and len(expr.value.args) == 1
+        and isinstance(expr.value.args[0], ast.Name)
+    ):
+        return None
+    cls = type(_lookup(frame, expr.value.args[0].id))
+    module = cls.__module__.split(".")[0]
+    return cls.__name__ if module in _KNOWN_TYPE_MODULES else None
+
+
+_KNOWN_TYPE_MODULES = frozenset({"builtins", "numpy", "pandas", "autograder"})
+"""Where a type the grader holds can come from (student objects arrive as handles)."""
 
 
 def own_words(exc: BaseException, check_dir: str) -> str | None:
@@ -129,7 +193,7 @@ def own_words(exc: BaseException, check_dir: str) -> str | None:
     if node is None:
         return None
     try:
-        text = _literal(node, frame, literals)
+        text = _own_text(node, str(exc), frame, literals)
     except Exception:  # an odd frame: show nothing rather than something
         return None
-    return text.strip() if text else None
+    return text.strip() or None

@@ -191,8 +191,8 @@ def message(exc: SandboxError, *, hidden: bool = False) -> str:
         return cap(f"{label} was stopped after {exc.seconds:g} s")
     if isinstance(exc, BudgetExceeded):
         return cap(
-            f"not run: your code used up this submission's time budget of {exc.seconds:g} s "
-            "(all calls together)"
+            f"your code used up this submission's time budget of {exc.seconds:g} s "
+            "(all its calls together), so this check was stopped"
         )
     if isinstance(exc, ChildDied):
         if exc.reason:
@@ -227,8 +227,11 @@ def _import_message(exc: ImportFailed, hidden: bool) -> str:
     return f"{module}.py does not import: {message(cause, hidden=hidden)}"
 
 
-def event(exc: SandboxError) -> str:
-    """The integrity flag for the teacher that ``exc`` leaves (a kind, then the message)."""
+def event(exc: SandboxError) -> str | None:
+    """The integrity flag for the teacher that ``exc`` leaves (a kind, then the message).
+
+    An exception the student's code raised is no flag (None): it is the student's bug.
+    """
     if isinstance(exc, ImportFailed):
         cause = exc.cause
         if isinstance(cause, CallTimeout):
@@ -240,4 +243,6 @@ def event(exc: SandboxError) -> str:
         return f"exit: {exc.label} called sys.exit()"
     if isinstance(exc, ReturnedNonData):
         return f"unsendable: {exc.label} returned {exc.reason}"[:300]
+    if isinstance(exc, StudentError):
+        return None
     return f"{exc.kind}: {message(exc)}"[:300]

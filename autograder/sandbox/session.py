@@ -130,7 +130,7 @@ class Session:
 
     def _import_failed(self, cause: SandboxError) -> ImportFailed:
         exc = ImportFailed(self.module_name, cause)
-        self.events.append(event(exc))
+        self.events.append(event(exc) or "")
         return exc
 
     def _allowance(self, timeout: float) -> tuple[float, bool]:
@@ -142,7 +142,12 @@ class Session:
 
     def _line(self, line: int | None) -> int | None:
         """A line number the child reported, if it is a line of the submitted file."""
-        return line if line is not None and 0 < line <= self.source_lines else None
+        if line is None or 0 < line <= self.source_lines:
+            return line
+        flag = "protocol: the sandbox reported a line number outside the submitted file"
+        if flag not in self.events:
+            self.events.append(flag)
+        return None
 
     def _retire(self) -> None:
         if self.child is not None:
@@ -183,7 +188,7 @@ class Session:
             return self._request(req, label)
         except SandboxError as exc:
             flag = event(exc)
-            if flag not in self.events:
+            if flag is not None and flag not in self.events:
                 self.events.append(flag)
             raise
 
