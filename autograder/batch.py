@@ -9,32 +9,25 @@ gradebook as it arrives, then rebuild every output file from the gradebook.
 from __future__ import annotations
 
 import hashlib
-import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignment import Assignment
-from autograder.feedback import render_markdown, render_report
-from autograder.gradebook import Gradebook, atomic_write, gradebook_csv
-from autograder.grading import Grader
+from autograder.gradebook import Gradebook
+from autograder.grading import Grader, SubmissionUnreadable, read_source
+from autograder.intake import (  # noqa: F401  (discover, student_id: the old home)
+    Intake,
+    NoSubmissions,
+    Submission,
+    discover,
+    find_submissions,
+    student_id,
+)
 from autograder.pool import WorkerSettings, run_pool
+from autograder.render import Batch, NotGraded, intake_lines, write_all
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
-
-# Canvas: lastname_12345_67890_handwriting.py (also lastname_LATE_12345_67890_...)
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_late)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<orig>.+)$", re.I)
-# Moodle: Firstname Lastname_123456_assignsubmission_file_handwriting.py
-_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_file_?(?P<orig>.*)$", re.I)
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One student's file to grade."""
-
-    student: str
-    path: Path
-    note: str = ""
 
 
 @dataclass
@@ -45,43 +38,9 @@ class BatchSummary:
     skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    intake: list[str] = field(default_factory=list)
+    """Every replacement, collision and file not graded, one line each."""
     out: Path | None = None
-
-
-def student_id(filename: str) -> str:
-    """The student a submitted file name belongs to (LMS download names understood)."""
-    stem = filename[:-3] if filename.endswith(".py") else filename
-    for pattern in (_CANVAS, _MOODLE):
-        m = pattern.match(stem)
-        if m:
-            name = re.sub(r"[^A-Za-z0-9]+", "_", m["name"]).strip("_").lower()
-            return f"{name}_{m['uid']}"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "unnamed"
-
-
-def discover(folder: Path, module: str) -> list[Submission]:
-    """Submissions in ``folder``: ``*.py`` files, or per-student folders with ``<module>.py``.
-
-    Symlinks are never followed (a link to a grader file is not a submission).
-    """
-    found: dict[str, Submission] = {}
-    for entry in sorted(folder.iterdir()):
-        mode = entry.lstat().st_mode
-        if entry.name.startswith("."):
-            continue
-        if stat.S_ISDIR(mode):
-            file = entry / f"{module}.py"
-            sub = Submission(entry.name, file)
-        elif stat.S_ISREG(mode) and entry.suffix == ".py":
-            sub = Submission(student_id(entry.name), entry)
-        elif stat.S_ISLNK(mode):
-            sub = Submission(student_id(entry.name), entry, note="a symbolic link")
-        else:
-            continue
-        if sub.student in found:  # a resubmission: the later download name wins
-            sub = Submission(sub.student, sub.path, note=f"replaces {found[sub.student].path.name}")
-        found[sub.student] = sub
-    return list(found.values())
 
 
 def graders_fingerprint(grader: Grader) -> str:
@@ -93,12 +52,16 @@ def graders_fingerprint(grader: Grader) -> str:
 
 
 def _file_hash(path: Path) -> str:
+    """Hash of the file as the grader reads it (never opens a FIFO or device, never blocks)."""
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
             return "not-a-file"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"
+    try:
+        return hashlib.sha256(read_source(path)).hexdigest()
+    except SubmissionUnreadable as exc:
+        return "unreadable:" + hashlib.sha256(str(exc).encode()).hexdigest()[:16]
 
 
 def grade_one(grader: Grader, sub: Submission, protect: list[str]) -> SubmissionResult:
@@ -145,19 +108,28 @@ def grade_batch(
     regrade: bool = False,
     scheduler: str | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
+    figures: bool = True,
 ) -> BatchSummary:
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
+    ``submissions_dir`` is a folder or an LMS zip (see :mod:`autograder.intake`);
+    :class:`~autograder.intake.NoSubmissions` when it holds none.
+
     With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
-    instead of ``workers`` local processes. ``budget``: seconds all calls of one
-    submission may take together (default: 10 times the call timeout).
+    instead of ``workers`` local processes. ``figures=False`` leaves the figures out
+    of the feedback pages (they cost about 0.1-0.2 s per submission). ``budget``:
+    seconds all calls of one submission may take together (default: 10 times the
+    call timeout).
     """
-    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, budget=budget)
+    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=figures)
     fingerprint = graders_fingerprint(grader)
     summary = BatchSummary(out=out)
-    subs = discover(submissions_dir, grader.assignment.module)
+    intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
+    summary.intake = intake.report_lines()
+    subs = intake.submissions
     book = Gradebook(out / "grades.sqlite")
     try:
+        book.record_identities(grader.assignment.name, subs)
         done = {} if regrade else book.up_to_date(grader.assignment.name, fingerprint)
         todo = []
         for sub in subs:
@@ -165,7 +137,7 @@ def grade_batch(
                 summary.skipped.append(sub.student)
             else:
                 todo.append(sub)
-        protect = [str(submissions_dir), str(out)]
+        protect = [str(submissions_dir), str(out), *([str(intake.workdir)] * bool(intake.workdir))]
 
         def record(result: SubmissionResult) -> None:
             book.record(result, fingerprint)
@@ -195,7 +167,7 @@ def grade_batch(
             finally:
                 grader.close()
         else:
-            settings = WorkerSettings(name, timeout, memory_mb, budget)
+            settings = WorkerSettings(name, timeout, memory_mb, budget, figures)
             summary.problems += run_pool(
                 settings,
                 todo,
@@ -204,26 +176,70 @@ def grade_batch(
                 record,
                 lambda sub, why, flags: record(_grader_error(grader, sub, why, flags)),
             )
-        write_outputs(book, grader, out)
+        summary.problems += write_outputs(
+            book, grader, out, intake=summary.intake, submissions=subs
+        )
     finally:
         book.close()
+        intake.cleanup()
     return summary
 
 
-def write_outputs(book: Gradebook, grader: Grader, out: Path) -> None:
-    """Rebuild every output file of the assignment from the gradebook, atomically."""
-    import json
+def write_outputs(
+    book: Gradebook,
+    grader: Grader,
+    out: Path,
+    *,
+    intake: Sequence[str] = (),
+    not_graded: Sequence[NotGraded] = (),
+    submissions: Sequence[Submission] = (),
+    similarity: bool = True,
+) -> list[str]:
+    """Rebuild every output file of the assignment from the gradebook, atomically.
 
-    name = grader.assignment.name
-    results = book.results(name)
-    questions = [q.name for q in grader.questions]
-    atomic_write(out / "gradebook.csv", gradebook_csv(results, questions))
-    for r in results:
-        atomic_write(
-            out / "results" / f"{r.student}.json",
-            json.dumps(r.to_gradescope(), indent=2, ensure_ascii=False) + "\n",
-        )
-        atomic_write(out / "feedback" / f"{r.student}.md", render_markdown(r))
-    atomic_write(
-        out / "report.md", render_report(results, assignment=name, title=grader.assignment.title)
+    Every format in :mod:`autograder.render` is written; ``intake`` lines (``not
+    graded: <name>: <why>``, replacements, ...) and ``not_graded`` go into the class
+    report. With ``similarity`` the submissions are also compared with each other
+    (teacher-only outputs): the ``submissions`` of this run as they are now, else the
+    files the results were graded from. Returns a sentence per output that could not
+    be written.
+    """
+    a = grader.assignment
+    results = book.results(a.name)
+    from_intake, notes = intake_lines(list(intake))
+    batch = Batch(
+        assignment=a.name,
+        title=a.title,
+        questions=[q.name for q in grader.questions],
+        results=results,
+        not_graded=[*not_graded, *from_intake],
+        intake_notes=notes,
     )
+    problems = []
+    if similarity:
+        try:
+            batch.similarity = compare_submissions(a, results, submissions)
+        except (OSError, RuntimeError, ValueError) as exc:
+            problems.append(f"the similarity check could not run: {exc}")
+    return problems + write_all(batch, out)
+
+
+def compare_submissions(
+    a: Assignment, results: list[SubmissionResult], submissions: Sequence[Submission] = ()
+):
+    """Pairwise similarity of the graded students' files (the stub's code as boilerplate)."""
+    from autograder.similarity import compare, read_submission
+
+    paths = {r.student: Path(r.source) for r in results if r.source and r.status != UNREADABLE}
+    paths.update({s.student: s.path for s in submissions if s.student in paths})
+    sources = {}
+    for student, path in paths.items():
+        try:
+            code = read_submission(path) if path.is_file() and not path.is_symlink() else None
+        except OSError:
+            code = None
+        if code is not None:
+            sources[student] = code
+    stub = a.bundle_dir / f"{a.module}.py"
+    boilerplate = stub.read_text(encoding="utf-8") if stub.is_file() else ""
+    return compare(sources, boilerplate=boilerplate)

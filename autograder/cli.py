@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder import assignment as assignment_mod
-from autograder.feedback import render_text
 from autograder.results import PASSED
 
 app = typer.Typer(
@@ -23,8 +22,6 @@ app = typer.Typer(
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-_STYLES = {"✓": "green", "✗": "red", "–": "yellow", "!": "bold red"}
-
 
 def _load(name: str) -> assignment_mod.Assignment:
     try:
@@ -32,12 +29,6 @@ def _load(name: str) -> assignment_mod.Assignment:
     except assignment_mod.UnknownAssignment as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
-
-
-def _print_feedback(text: str) -> None:
-    for line in text.splitlines():
-        style = _STYLES.get(line[:1])
-        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
 
 
 @app.command("list")
@@ -67,10 +58,34 @@ def list_cmd() -> None:
 
 
 def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:
-    if file is not None:
+    """The student's module or notebook: ``file``, or ``<module>.py``/``.ipynb`` in a folder.
+
+    Never the bundle's own stub: a folder without the module is a user error.
+    """
+    folder = Path.cwd() if file is None else file
+    if file is not None and not file.is_dir():
+        if not file.exists():
+            _user_error(f"{file} does not exist")
         return file
-    here = Path.cwd() / f"{a.module}.py"
-    return here if here.is_file() else a.bundle_dir / f"{a.module}.py"
+    wanted = {f"{a.module}.py": 1, f"{a.module}.ipynb": 0}  # on a tie, the .py file
+    found = [
+        entry
+        for entry in (folder.iterdir() if folder.is_dir() else [])
+        if entry.name.lower() in wanted and entry.is_file()
+    ]
+    if found:  # the one saved last: the student works in that one
+        return max(found, key=lambda e: (e.stat().st_mtime, wanted[e.name.lower()]))
+    where = "this folder" if file is None else str(folder)
+    _user_error(
+        f"there is no {a.module}.py or {a.module}.ipynb in {where}: run this command in the "
+        f"folder with your work, or name your file (clusterlab check {a.name} path/to/file)"
+    )
+
+
+def _user_error(message: str) -> NoReturn:
+    """One sentence on stderr, exit status 2."""
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -78,32 +93,52 @@ def check(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     file: Annotated[
         Path | None,
-        typer.Argument(help="Your module (default: ./<module>.py, else the one in assignments/)."),
+        typer.Argument(
+            help="Your module or notebook, or its folder (default: <module>.py or .ipynb here)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    classroom50: Annotated[
+        Path | None,
+        typer.Option(
+            "--classroom50",
+            help="Write Classroom 50's result.json here (our public checks; exit 0 once graded).",
+        ),
+    ] = None,
 ) -> None:
     """Run the public checks on your module and tell you what to fix."""
     from autograder.grading import Grader
 
     a = _load(assignment)
     path = _find_student_file(a, file)
-    if not path.exists():
-        err.print(f"[red]error:[/] {escape(str(path))} does not exist")
-        raise typer.Exit(2)
-    # the public checks next to the student's file (their copy of the bundle), else ours
-    tests = sorted((path.resolve().parent / "tests").glob("q*.py")) or None
-    if tests is None:
-        public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
-        tests = public if all(p.is_file() for p in public) else None
+    # the public cases of the installed graders (else of the installed bundle): never test
+    # files found next to the student's file, which would run in this process unsandboxed
+    tests = None
+    if not a.grader_files():
+        tests = a.public_files() or None
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)
     finally:
         grader.close()
     if as_json:
-        console.print_json(json.dumps(result.to_gradescope()))
+        from autograder.render.gradescope import results_json
+
+        console.print_json(json.dumps(results_json(result)))
     else:
-        _print_feedback(render_text(result, title=f"Checking {path} ({a.title})"))
+        from autograder.render.terminal import print_result
+
+        print_result(console, result, title=f"Checking {path} ({a.title})")
+    if classroom50 is not None:
+        from autograder.classroom50 import write_result
+
+        try:
+            written = write_result(result, classroom50)
+        except OSError as exc:
+            err.print(f"[red]error:[/] could not write {escape(str(classroom50))}: {exc}")
+            raise typer.Exit(1) from None
+        console.print(f"wrote {written} for Classroom 50")
+        raise typer.Exit(0)  # graded: pass or fail is in result.json
     ok = result.cases and all(c.status == PASSED for c in result.cases)
     raise typer.Exit(0 if ok else 1)
 
@@ -114,7 +149,8 @@ def grade(
     submissions: Annotated[
         Path,
         typer.Argument(
-            help="Folder of <student>.py files, or of per-student folders with <module>.py."
+            help="Folder or LMS zip (Canvas, Moodle, Brightspace) of .py files or notebooks,"
+            " or of per-student folders."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
@@ -142,13 +178,13 @@ def grade(
         typer.Option(help="Grade on this Dask cluster (tcp://host:8786) instead of local workers."),
     ] = None,
 ) -> None:
-    """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
+    """Grade a whole class; write results/, gradebook.csv, feedback/, report.html, grades.sqlite."""
     from autograder.batch import grade_batch
+    from autograder.intake import NoSubmissions
 
     a = _load(assignment)
-    if not submissions.is_dir():
-        err.print(f"[red]error:[/] {escape(str(submissions))} is not a folder of submissions")
-        raise typer.Exit(2)
+    if not submissions.exists():
+        _user_error(f"{submissions} does not exist")
 
     def progress(r) -> None:
         pct = 100 * r.score / r.max_score if r.max_score else 0
@@ -173,17 +209,21 @@ def grade(
             scheduler=scheduler,
             progress=progress,
         )
+    except NoSubmissions as exc:
+        _user_error(str(exc))
     except (OSError, RuntimeError) as exc:
         err.print(f"[red]error:[/] grading could not run: {escape(str(exc))}")
         raise typer.Exit(1) from None
     console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
+    for line in summary.intake:
+        console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     for p in summary.problems:
         console.print(f"[yellow]warning:[/] {escape(p)}")
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
     console.print(
-        f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.md'}\n"
-        f"results:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
+        f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.html'}"
+        f" (and report.md)\nresults:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
     )
 
 
@@ -191,12 +231,93 @@ def grade(
 def export(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     out: Annotated[Path, typer.Option("--out", help="Zip file to write.")] = Path("autograder.zip"),
+    gradescope: Annotated[
+        bool,
+        typer.Option(
+            "--gradescope", help="A Gradescope autograder that grades in ClusterLab's sandbox."
+        ),
+    ] = False,
 ) -> None:
     """Write an otter-grader autograder zip (for Gradescope or `otter run`) of the full graders."""
+    if gradescope:
+        from autograder.gradescope import export_zip
+
+        try:
+            path = export_zip(_load(assignment), out)
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"wrote {path}: on Gradescope, Configure Autograder > Zip file upload, choose it, "
+            "then Update Autograder"
+        )
+        return
     from autograder.export import otter_zip
 
     path = otter_zip(_load(assignment), out)
     console.print(f"wrote {path}: upload it to Gradescope, or run `otter run -a {path} FILE`")
+
+
+@app.command("export-grades")
+def export_grades_cmd(
+    grades_dir: Annotated[Path, typer.Argument(help="A batch's --out folder.")],
+    lms: Annotated[str, typer.Option("--lms", help="canvas, moodle or brightspace.")],
+    roster: Annotated[
+        Path, typer.Option("--roster", help="The gradebook the LMS exported (its CSV).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The import file to write.")],
+    assignment: Annotated[
+        str | None, typer.Option(help="Which assignment, when the folder holds several.")
+    ] = None,
+    column: Annotated[
+        str | None,
+        typer.Option(help="The LMS's name of the assignment (default: its title, then its name)."),
+    ] = None,
+    percent: Annotated[bool, typer.Option("--percent", help="Write percentages.")] = False,
+    include_late: Annotated[
+        bool, typer.Option("--include-late", help="Write late submissions' scores too.")
+    ] = False,
+    missing_as_zero: Annotated[
+        bool,
+        typer.Option("--missing-as-zero", help="Write 0 for missing and ungradable submissions."),
+    ] = False,
+) -> None:
+    """Fill the assignment's column of an LMS gradebook export, ready to import."""
+    from autograder.lms import RosterError, export_grades
+
+    try:
+        report = export_grades(
+            grades_dir,
+            lms=lms.lower(),
+            roster=roster,
+            out=out,
+            assignment=assignment,
+            column=column,
+            percent=percent,
+            include_late=include_late,
+            missing_as_zero=missing_as_zero,
+        )
+    except RosterError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    what = "new column" if report.created else "column"
+    say = Console(highlight=False, soft_wrap=True)  # names and paths stay on one line
+    say.print(
+        f"wrote {out}: {len(report.written)} score(s) in the {what} {escape(report.column)!r}"
+    )
+    for note in report.notes:
+        say.print(f"note: {escape(note)}")
+    sections = [
+        ("left as they were", report.left_empty),
+        ("set to 0 (--missing-as-zero)", report.zeroed),
+        ("graded but not on the roster (not written)", report.unmatched_students),
+        ("on the roster without a graded submission", report.unmatched_rows),
+    ]
+    for title, items in sections:
+        if items:
+            say.print(f"[yellow]{len(items)} {title}:[/]")
+            for item in items:
+                say.print(f"  {escape(item)}")
 
 
 @app.command()

@@ -8,8 +8,6 @@ database and written atomically (temporary file, then rename).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sqlite3
@@ -46,7 +44,26 @@ CREATE TABLE IF NOT EXISTS case_results (
     FOREIGN KEY (assignment, student) REFERENCES submissions (assignment, student)
         ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS identities (
+    assignment        TEXT NOT NULL,
+    student           TEXT NOT NULL,
+    lms               TEXT NOT NULL CHECK (lms IN ('', 'canvas', 'moodle', 'brightspace')),
+    lms_user_id       TEXT NOT NULL,
+    lms_submission_id TEXT NOT NULL,
+    display_name      TEXT NOT NULL,
+    found_as          TEXT NOT NULL,
+    PRIMARY KEY (assignment, student)
+);
 """
+IDENTITY_COLUMNS = (
+    "student",
+    "lms",
+    "lms_user_id",
+    "lms_submission_id",
+    "display_name",
+    "found_as",
+)
+"""Who each student is in the LMS the submissions came from (``identities`` table)."""
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -117,35 +134,29 @@ class Gradebook:
                 ],
             )
 
+    def record_identities(self, assignment: str, submissions: list) -> None:
+        """Store what the LMS download said about each student (ids, name, file name)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (assignment, *(str(getattr(s, c)) for c in IDENTITY_COLUMNS))
+                    for s in submissions
+                ],
+            )
+
+    def identities(self, assignment: str) -> dict[str, dict[str, str]]:
+        """student -> {lms, lms_user_id, lms_submission_id, display_name, found_as}."""
+        rows = self.db.execute(
+            f"SELECT {', '.join(IDENTITY_COLUMNS)} FROM identities WHERE assignment = ?",
+            (assignment,),
+        )
+        return {row[0]: dict(zip(IDENTITY_COLUMNS[1:], row[1:], strict=True)) for row in rows}
+
     def results(self, assignment: str) -> list[SubmissionResult]:
         rows = self.db.execute(
             "SELECT result_json FROM submissions WHERE assignment = ? ORDER BY student",
             (assignment,),
         )
         return [SubmissionResult.from_dict(json.loads(r[0])) for r in rows]
-
-
-
-def gradebook_csv(results: list[SubmissionResult], questions: list[str]) -> str:
-    """One row per student, one column per question, then total, max, percent, status."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", *questions, "total", "max_score", "percent", "status"])
-    for r in results:
-        per_q = r.question_scores()
-        pct = 100.0 * r.score / r.max_score if r.max_score else 0.0
-        writer.writerow(
-            [
-                r.student,
-                *(_num(per_q.get(q, (0.0, 0.0))[0]) for q in questions),
-                _num(r.score),
-                _num(r.max_score),
-                f"{pct:.1f}",
-                r.status,
-            ]
-        )
-    return out.getvalue()
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"

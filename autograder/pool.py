@@ -11,6 +11,8 @@ pool.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,6 +37,7 @@ class WorkerSettings:
     timeout: float | None = None
     memory_mb: int | None = None
     budget: float | None = None
+    figures: bool = True
 
 
 _worker: Grader | None = None
@@ -44,12 +47,20 @@ def _init_worker(settings: WorkerSettings) -> None:
     global _worker
     from threadpoolctl import threadpool_limits
 
+    from autograder.sandbox.jail import parent_death_signal
+
+    parent_death_signal()  # a worker (and so its zygote and children) dies with the batch
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the batch died before the signal was armed
+
     threadpool_limits(1)  # one core per worker: the workers share the machine's cores
     _worker = Grader(
         settings.assignment,
         timeout=settings.timeout,
         memory_mb=settings.memory_mb,
         budget=settings.budget,
+        figures=settings.figures,
     )
 
 

@@ -1,4 +1,4 @@
-"""Typed records of grading results, and their Gradescope ``results.json`` form."""
+"""Typed records of grading results (their output formats live in :mod:`autograder.render`)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ class SubmissionResult:
     """``graded``, ``did not import``, ``unreadable`` or ``grader error``."""
     message: str = ""
     """Submission-level message for the student (e.g. why the module did not import)."""
+    notes: list[str] = field(default_factory=list)
+    """Notes for the student about their file (a notebook's skipped magics, say)."""
     output: str = ""
     """The child's stdout/stderr, bounded; for the teacher only."""
     warnings: list[str] = field(default_factory=list)
@@ -67,6 +69,10 @@ class SubmissionResult:
     """Hash of the submitted file."""
     source: str = ""
     """Path of the submitted file."""
+    figures: list[dict[str, str]] = field(default_factory=list)
+    """Pictures of what the student's code returned on public inputs, for their feedback
+    page: ``{"title", "caption", "mime", "data"}`` with ``data`` in base64 (made by
+    :mod:`autograder.figures`; never from hidden inputs or reference values)."""
 
     @property
     def score(self) -> float:
@@ -83,47 +89,6 @@ class SubmissionResult:
             s, m = out.get(c.question, (0.0, 0.0))
             out[c.question] = (round(s + c.score, 6), round(m + c.max_score, 6))
         return out
-
-    def to_gradescope(self) -> dict[str, Any]:
-        """The result in Gradescope's ``results.json`` schema (with our extras in extra_data)."""
-        return {
-            "score": self.score,
-            "max_score": self.max_score,
-            "execution_time": round(self.seconds, 3),
-            "output": self.message,
-            "tests": [
-                {
-                    "name": c.name,
-                    "number": c.question,
-                    "score": c.score,
-                    "max_score": c.max_score,
-                    "status": "passed" if c.status == PASSED else "failed",
-                    "output": c.output if c.status != NOT_RUN else f"not run: {c.output}",
-                    "visibility": "after_published" if c.hidden else "visible",
-                }
-                for c in self.cases
-            ],
-            "extra_data": {
-                "student": self.student,
-                "assignment": self.assignment,
-                "status": self.status,
-                "integrity": self.integrity,
-                "warnings": self.warnings,
-                "sha256": self.sha256,
-                "cases": [
-                    {
-                        "question": c.question,
-                        "name": c.name,
-                        "status": c.status,
-                        "hidden": c.hidden,
-                        "seconds": round(c.seconds, 4),
-                        "detail": c.detail,
-                    }
-                    for c in self.cases
-                ],
-                "child_output": self.output,
-            },
-        }
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -112,9 +112,8 @@ def main() -> None:
             started = time.perf_counter()
             payload.write_bytes(make())
             size = payload.stat().st_size
-            print(
-                f"{name} ({size / 1e6:.1f} MB frame, built in {time.perf_counter() - started:.1f} s)"
-            )
+            built = time.perf_counter() - started
+            print(f"{name} ({size / 1e6:.1f} MB frame, built in {built:.1f} s)")
             for label, codec_file in codecs.items():
                 r = measure(codec_file, payload)
                 print(

@@ -83,6 +83,8 @@ class Child:
         self.audit = _OutputReader(audit_r)
         self.audit.start()
         self.alive = True
+        self.audit_closed_early = False
+        """The audit pipe reached end-of-file while the child still answered."""
         deadline = time.monotonic() + import_timeout
         confined = self.receive(deadline, import_timeout, label, (protocol.Confined,))
         self.missing = confined.missing
@@ -117,6 +119,8 @@ class Child:
             data = protocol.receive(
                 self.sock, from_handle or no_handles, deadline=deadline, limits=self.limits
             )
+            if not self.audit.is_alive():  # only the child holds the write end
+                self.audit_closed_early = True
             return protocol.parse_reply(data, expected)
         except TimeoutError:
             self.kill()
