@@ -44,12 +44,12 @@ def _patched(variant, tmp_path):
 
 def _assert_outcome(result, expected_lost):
     lost = _lost(result)
-    assert set(lost) == set(expected_lost), {n: c.output for n, c in lost.items()}
+    assert set(lost) == set(expected_lost), {n: c.text() for n, c in lost.items()}
     for name, fragment in expected_lost.items():
-        assert fragment in lost[name].output, (name, lost[name].output)
+        assert fragment in lost[name].text(), (name, lost[name].text())
         assert lost[name].status == "failed", (name, lost[name].status)
         if lost[name].hidden:  # says what failed, never the grader's numbers on hidden data
-            assert not re.search(r"\d[.,]\d", lost[name].output), (name, lost[name].output)
+            assert not re.search(r"\d[.,]\d", lost[name].text()), (name, lost[name].text())
     assert result.score == result.max_score - sum(c.max_score for c in lost.values())
 
 

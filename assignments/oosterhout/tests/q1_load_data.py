@@ -166,3 +166,7 @@ def own_district(load_data):
         f"{filled} allocations without a wijk_code still got a district name\n"
         "hint: an allocation without a known district keeps empty district figures."
     )
+
+
+hidden_points = 1
+"""Points of this question's hidden checks, run when your teacher grades."""

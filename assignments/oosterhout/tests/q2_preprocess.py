@@ -256,3 +256,7 @@ def log_skewed(preprocess):
         "\n".join(problems[:3]) + "\nhint: apply np.log1p to the SKEWED columns only, keep the "
         "columns in the order of FEATURES, and scale linearly ((x - mean) / std)."
     )
+
+
+hidden_points = 2
+"""Points of this question's hidden checks, run when your teacher grades."""

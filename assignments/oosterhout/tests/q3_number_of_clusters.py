@@ -290,3 +290,7 @@ def choose_planted(choose_k):
         f"choose_k returned {chosen}; the data has {PLANTED_K} planted segments\n"
         "hint: choose the k with the highest silhouette score."
     )
+
+
+hidden_points = 7
+"""Points of this question's hidden checks, run when your teacher grades."""

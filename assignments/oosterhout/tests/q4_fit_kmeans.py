@@ -189,3 +189,7 @@ def label_count(fit_kmeans):
 def inertia_default(fit_kmeans):
     X, model = _default_fit(fit_kmeans)
     _check_inertia(X, model, K, 0)
+
+
+hidden_points = 4
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -140,3 +140,7 @@ def means(profile_clusters):
         + "\nhint: average the original columns of df per label, skipping missing values "
         "(pandas' mean does), not the standardised X."
     )
+
+
+hidden_points = 2
+"""Points of this question's hidden checks, run when your teacher grades."""
