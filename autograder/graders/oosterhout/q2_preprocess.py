@@ -276,11 +276,7 @@ def _hidden_variant():
     """A variant of the data (5 planted segments), rows shuffled, a non-default index."""
     if "df" in _hidden_MEMO:
         return _hidden_MEMO["df"]
-    import pathlib
-
-    # the engine sets __file__; under otter run (Gradescope) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    df = pd.read_csv(here.with_name("variant_k5.csv"))
+    df = shared._hidden_variant(5).copy()
     order = np.random.default_rng(11).permutation(len(df))
     df = df.iloc[order]
     df.index = 10_000 + order[::-1]

@@ -110,4 +110,4 @@ def default_fit(fit_kmeans):
 @functools.cache
 def _hidden_variant(k):
     """The grader's variant of the data with k planted segments (joined; read-only use)."""
-    return pd.read_csv(HERE.parent / f"variant_k{k}.csv")
+    return pd.read_csv(HERE / f"variant_k{k}.csv")
