@@ -14,6 +14,15 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q5_profile"
 
+# A check that cannot be judged without these student functions is not run once one
+# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+DEPENDS = {
+    "one_row_per_cluster": ["profile_clusters"],
+    "sizes": ["profile_clusters"],
+    "means": ["profile_clusters"],
+    "other_data": ["profile_clusters"],
+}
+
 
 def _support(name="_shared"):
     """``support/<name>.py`` beside this file, loaded once per process and shared by every

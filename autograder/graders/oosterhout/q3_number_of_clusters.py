@@ -15,6 +15,23 @@ from sklearn.metrics import silhouette_score
 OK_FORMAT = False
 name = "q3_number_of_clusters"
 
+# A check that cannot be judged without these student functions is not run once one
+# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+DEPENDS = {
+    "elbow_shape": ["elbow_inertias"],
+    "elbow_decreasing": ["elbow_inertias"],
+    "elbow_values": ["elbow_inertias"],
+    "elbow_other": ["elbow_inertias"],
+    "silhouette_shape": ["silhouette_by_k"],
+    "silhouette_values": ["silhouette_by_k"],
+    "silhouette_other": ["silhouette_by_k"],
+    "choose_best": ["choose_k"],
+    "choose_planted": ["choose_k"],
+    "choose_three": ["choose_k"],
+    "choose_five": ["choose_k"],
+    "choose_subset": ["choose_k"],
+}
+
 
 def _support(name="_shared"):
     """``support/<name>.py`` beside this file, loaded once per process and shared by every
