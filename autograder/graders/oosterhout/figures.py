@@ -1,13 +1,13 @@
 """Figures of an oosterhout submission: its silhouette curve and its cluster profile.
 
-The input is the public case's: the shipped data preprocessed by question 3's own
+The input is the public case's: the shipped data preprocessed by the questions' own
 ``shipped_X`` (public data, the grader's preprocessing), so that the memo of that
 case answers ``silhouette_by_k`` and a mistake in ``preprocess`` does not blank the
 curve.
 """
 
-import functools
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +17,16 @@ from autograder.render import plots
 K_VALUES = [3, 4, 5]  # the public case's k values: the memo answers
 
 
-@functools.cache
 def _shipped_X():
-    path = Path(__file__).with_name("q3_number_of_clusters.py")
-    spec = importlib.util.spec_from_file_location("clusterlab_figures_oosterhout_q3", path)
-    q3 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(q3)
-    return q3.shipped_X()
+    """``support/_shared.py``'s ``shipped_X``, from the module instance the questions share."""
+    path = Path(__file__).resolve().parent / "support" / "_shared.py"
+    key = f"clusterlab:{path}"  # the key the question files register it under
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key].shipped_X()
 
 
 def silhouette_and_profile(student):
