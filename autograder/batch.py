@@ -44,10 +44,13 @@ class BatchSummary:
 
 
 def graders_fingerprint(grader: Grader) -> str:
-    """Hash of the grader files: results graded by other graders are out of date."""
+    """Hash of the grader files and what they load (``support/``, the shared kit): results
+    graded by other graders are out of date."""
     h = hashlib.sha256()
     for q in grader.questions:
         h.update(q.path.read_bytes())
+    for path in grader.assignment.support_files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -167,6 +167,11 @@ class Grader:
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
 
+    @property
+    def hidden_points(self) -> float:
+        """Points of hidden cases this grader does not run (announced by ``check``)."""
+        return sum(q.hidden_points for q in self.questions)
+
     def zygote(self) -> Zygote:
         if self._zygote is None or not self._zygote.alive():
             self._zygote = Zygote()
@@ -199,7 +204,10 @@ class Grader:
         path = Path(path)
         start = time.perf_counter()
         result = SubmissionResult(
-            student=student or path.stem, assignment=self.assignment.name, source=str(path)
+            student=student or path.stem,
+            assignment=self.assignment.name,
+            source=str(path),
+            hidden_points=self.hidden_points,
         )
         try:
             source = read_source(path)

@@ -197,3 +197,9 @@ def own_words(exc: BaseException, check_dir: str) -> str | None:
     except Exception:  # an odd frame: show nothing rather than something
         return None
     return text.strip() or None
+
+
+def is_own_text(text: str, check_file: str) -> bool:
+    """Whether ``text`` is made of at most :data:`MAX_PIECES` string literals of the file."""
+    _, literals = _module(check_file)
+    return _pieces(text, literals)

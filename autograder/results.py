@@ -7,6 +7,24 @@ from typing import Any
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
 
+HIDDEN_VISIBILITY = "after_published"
+"""Gradescope visibility of a hidden case's result, in ClusterLab's results JSON and in the
+exported otter zip alike (``show_hidden``): the student sees it once grades are published."""
+
+
+def visibility(hidden: bool) -> str:
+    """Gradescope ``visibility`` of a case result: one rule for every output."""
+    return HIDDEN_VISIBILITY if hidden else "visible"
+
+
+def hidden_points_line(public_score: float, public_max: float, hidden_points: float) -> str:
+    """The announcement every student-facing run ends with when hidden cases exist."""
+    return (
+        f"public checks: {public_score:g}/{public_max:g} points; "
+        f"{hidden_points:g} more points are checked when your teacher grades"
+    )
+
+
 GRADED = "graded"
 """Submission status: the module imported and every case ran or was skipped for a reason."""
 DID_NOT_IMPORT = "did not import"
@@ -39,6 +57,27 @@ class CaseResult:
     """Wall time of the case."""
     detail: str = ""
     """For the teacher only: the traceback or reason behind ``output``."""
+    hint: str = ""
+    """One hint for the student (without the ``hint:`` prefix); rendered after the message."""
+    expected: str = ""
+    """What the check expected, as the student should read it (e.g. ``(10, 64)``)."""
+    actual: str = ""
+    """What the student's code gave, as the student should read it (e.g. ``(64, 10)``)."""
+
+    def text(self) -> str:
+        """The message, the expected and actual values and the hint, as one block of text.
+
+        The form every renderer without fields of its own uses (Gradescope's ``output``,
+        otter, pytest); a renderer with room for fields lays them out itself.
+        """
+        lines = [self.output] if self.output else []
+        if self.expected:
+            lines.append(f"expected: {self.expected}")
+        if self.actual:
+            lines.append(f"yours:    {self.actual}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -65,6 +104,9 @@ class SubmissionResult:
     """Suspicious events (exits, kills, rejected data) for the teacher."""
     seconds: float = 0.0
     """Wall time of the whole submission."""
+    hidden_points: float = 0.0
+    """Points of hidden cases that were not run (``clusterlab check``): announced to the
+    student as checked when the teacher grades."""
     sha256: str = ""
     """Hash of the submitted file."""
     source: str = ""
@@ -96,5 +138,8 @@ class SubmissionResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
         data = dict(data)
-        data["cases"] = [CaseResult(**c) for c in data.get("cases", [])]
+        known = set(CaseResult.__dataclass_fields__)
+        data["cases"] = [
+            CaseResult(**{k: v for k, v in c.items() if k in known}) for c in data.get("cases", [])
+        ]
         return cls(**data)

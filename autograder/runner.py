@@ -6,32 +6,40 @@ The runner judges; it does not render. Its rules, in order, for each case:
 2. a parameter names something the module does not define: *not run*;
 3. a parameter names a function that ran out of time earlier: *not run*
    (calling it again would only cost another time-out);
-4. the submission used up its time budget: *failed*, with that reason;
-5. otherwise the case runs: ``AssertionError`` fails it with its message; a
-   student exception, time-out or crash fails it with a message the student can
-   act on.
+4. something the case relies on (its question file's ``DEPENDS`` entry) failed
+   earlier: *not run*, "because fit_kmeans failed" (a student function whose call
+   raised, ran out of time or crashed) or because a named case did not pass; the
+   failure is explained once, where it happened;
+5. otherwise the case runs: ``AssertionError`` fails it with its message (a
+   ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become
+   fields of the result); a student exception, time-out or crash fails it with a
+   message the student can act on;
+6. the submission used up its time budget: *failed*, with that reason.
 
 A hidden case shows nothing the student's code chose, which it could use to echo
-a hidden input: no exception text, class name, line number or exit code, and of
-an assertion message only the check's own words (:func:`autograder.redact.own_words`).
-Every message and detail is capped at :data:`MESSAGE_LIMIT` characters.
+a hidden input: no exception text, class name, line number or exit code, no
+expected/actual values, and of an assertion message only the check's own words
+(:func:`autograder.redact.own_words`). Messages and details are capped at
+:data:`~autograder.sandbox.errors.MESSAGE_LIMIT` characters.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 import traceback
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from autograder.redact import own_words
+from autograder.redact import is_own_text, own_words
 from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult
 from autograder.sandbox.errors import (
     MESSAGE_LIMIT,
     BudgetExceeded,
     CallTimeout,
     SandboxError,
+    StudentError,
     cap,
     message,
 )
@@ -102,6 +110,11 @@ class CaseRunner:
         self.import_error = import_error
         self.timed_out: dict[str, str] = {}
         self.out_of_budget: str | None = None
+        """Why the remaining cases fail, once the submission used up its time budget."""
+        self.failed_functions: set[str] = set()
+        """Student functions a call of which raised, ran out of time or crashed."""
+        self.outcomes: dict[str, CaseResult] = {}
+        """``question.function`` -> result of every case run so far."""
         self._values: dict[str, Any] = {}
 
     def _value(self, name: str) -> Any:
@@ -120,7 +133,18 @@ class CaseRunner:
         for p in case.params:
             if p in self.timed_out:
                 return f"{p} was stopped earlier ({self.timed_out[p]})"
+        for dep in case.depends:
+            if "." in dep:
+                done = self.outcomes.get(dep)
+                if done is not None and done.status != PASSED:
+                    return f"the check “{done.name}” did not pass"
+            elif dep in self.timed_out or dep in self.failed_functions:
+                return f"{dep} failed"
         return None
+
+    def _record(self, case: Case, result: CaseResult) -> CaseResult:
+        self.outcomes[f"{case.question}.{case.function}"] = result
+        return result
 
     def run(self, case: Case) -> CaseResult:
         result = CaseResult(
@@ -134,21 +158,29 @@ class CaseRunner:
         reason = self.skip_reason(case)
         if reason is not None:
             result.status, result.output = NOT_RUN, reason
-            return result
+            return self._record(case, result)
         if self.out_of_budget is not None:
             result.output = self.out_of_budget
-            return result
+            return self._record(case, result)
         start = time.perf_counter()
         try:
             kwargs = {p: self._value(p) for p in case.params}
             case.func(**kwargs)
         except AssertionError as exc:
-            result.output = self._assertion_message(exc, case)
+            if case.hidden:
+                _fill_hidden_failure(result, exc, case)
+            else:
+                fill_failure(result, exc)
+        except StudentError as exc:
+            self._function_failed(exc)
+            result.output = message(exc, hidden=case.hidden)
+            result.detail = exc.detail
         except SandboxError as exc:  # hidden cases: nothing the student's code controls
             if isinstance(exc, CallTimeout):
                 self.timed_out[exc.function] = f"stopped after {exc.seconds:g} s"
             if isinstance(exc, BudgetExceeded):
                 self.out_of_budget = message(exc)
+            self._function_failed(exc)
             result.output = message(exc, hidden=case.hidden)
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
@@ -169,15 +201,52 @@ class CaseRunner:
         if len(result.detail) > MESSAGE_LIMIT:  # a traceback: its end says the most
             result.detail = "…" + result.detail[-(MESSAGE_LIMIT - 1) :]
         result.seconds = time.perf_counter() - start
-        return result
+        return self._record(case, result)
 
-    @staticmethod
-    def _assertion_message(exc: AssertionError, case: Case) -> str:
-        if not case.hidden:
-            return str(exc).strip() or "this check failed"
-        check_dir = os.path.dirname(case.func.__code__.co_filename)
-        words = own_words(exc, check_dir)
-        return words or HIDDEN_FAILED
+    def _function_failed(self, exc: SandboxError) -> None:
+        """Remember a student function whose own call failed (not a method of its result)."""
+        if _IDENTIFIER.fullmatch(exc.label or ""):
+            self.failed_functions.add(exc.label)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+FIELD_CAP = 500
+"""Longest hint, expected or actual value kept (characters)."""
+
+
+def _fill_hidden_failure(result: CaseResult, exc: AssertionError, case: Case) -> None:
+    """A hidden case's failure: the check's own words (hint included), no expected/actual."""
+    check_file = case.func.__code__.co_filename
+    if isinstance(getattr(exc, "message", None), str):  # a Failed: its fields, if own words
+        fill_failure(result, exc)
+        result.output = result.output if is_own_text(result.output, check_file) else HIDDEN_FAILED
+        result.hint = result.hint if is_own_text(result.hint, check_file) else ""
+    else:
+        words = own_words(exc, os.path.dirname(check_file))
+        fill_failure(result, AssertionError(words or HIDDEN_FAILED))
+    result.expected = result.actual = ""
+
+
+def fill_failure(result: CaseResult, exc: AssertionError) -> None:
+    """Message, hint, expected and actual of a failed check, as fields of ``result``.
+
+    A ``Failed`` (graderkit) carries them as attributes; a plain ``AssertionError`` has
+    its last ``hint:`` line taken out of the message into ``hint``.
+    """
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        result.output = message.strip() or "this check failed"
+        result.hint = str(getattr(exc, "hint", "") or "")[:FIELD_CAP]
+        result.expected = str(getattr(exc, "expected", "") or "")[:FIELD_CAP]
+        result.actual = str(getattr(exc, "actual", "") or "")[:FIELD_CAP]
+        return
+    lines = str(exc).strip().splitlines()
+    hints = [i for i, line in enumerate(lines) if line.strip().startswith("hint:")]
+    if hints:
+        i = hints[-1]
+        result.hint = lines[i].strip()[len("hint:") :].strip()[:FIELD_CAP]
+        lines = lines[:i] + lines[i + 1 :]
+    result.output = "\n".join(lines).strip() or "this check failed"
 
 
 def run_questions(questions: Iterable[Question], runner: CaseRunner) -> list[CaseResult]:

@@ -33,6 +33,8 @@ THRESHOLD = 0.7
 """Pairs at or above this similarity are shown side by side. Calibrated by
 ``bench/bench_reports.py`` on the demo classes: honest pairs (several built on the
 same reference) reach at most 0.58, their disguised copies at least 0.88."""
+SIDE_BY_SIDE = 15
+"""The most similar pairs that get a side-by-side view (besides every pair above the threshold)."""
 METHOD = (
     "copydetect fingerprints of the code with identifiers, strings and comments normalised "
     "and the stub's code removed as boilerplate."
@@ -48,7 +50,8 @@ class Pair:
     similarity: float
     """The larger of the two shares of fingerprinted code found in the other file, 0..1."""
     html_a: str = ""
-    """Student a's code, HTML-escaped, shared parts in ``<mark>`` (pairs above the threshold)."""
+    """Student a's code, HTML-escaped, shared parts in ``<mark>`` (the most similar pairs and
+    every pair above the threshold; empty for the others)."""
     html_b: str = ""
 
 
@@ -141,17 +144,16 @@ def _compare_here(sources, boilerplate, threshold) -> SimilarityReport:
             if not fa.hashes or not fb.hashes or not (fa.hashes & fb.hashes):
                 pairs.append(Pair(a, b, 0.0))
                 continue
-            _, (sa, sb), (slices_a, slices_b) = compare_files(fa, fb)
-            pair = Pair(a, b, round(float(max(sa, sb)), 4))
-            if pair.similarity >= threshold:
-                pair.html_a = highlight_overlap(
-                    fa.raw_code, slices_a, "<mark>", "</mark>", escape_html=True
-                )[0]
-                pair.html_b = highlight_overlap(
-                    fb.raw_code, slices_b, "<mark>", "</mark>", escape_html=True
-                )[0]
-            pairs.append(pair)
+            _, (sa, sb), _ = compare_files(fa, fb)
+            pairs.append(Pair(a, b, round(float(max(sa, sb)), 4)))
     pairs.sort(key=lambda p: (-p.similarity, p.student_a, p.student_b))
+    for rank, pair in enumerate(pairs):
+        if pair.similarity > 0 and (rank < SIDE_BY_SIDE or pair.similarity >= threshold):
+            fa, fb = prints[pair.student_a], prints[pair.student_b]
+            _, _, (slices_a, slices_b) = compare_files(fa, fb)
+            mark = ("<mark>", "</mark>")
+            pair.html_a = highlight_overlap(fa.raw_code, slices_a, *mark, escape_html=True)[0]
+            pair.html_b = highlight_overlap(fb.raw_code, slices_b, *mark, escape_html=True)[0]
     return SimilarityReport(pairs=pairs, threshold=threshold)
 
 

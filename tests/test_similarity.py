@@ -44,12 +44,13 @@ def test_independent_honest_variants_are_not_flagged(report):
     for a, b in [("honest_a", "honest_b"), ("honest_b", "solution"), ("honest_a", "solution")]:
         pair = _pair(report, a, b)
         assert pair.similarity < THRESHOLD / 2, pair
-        assert pair.html_a == pair.html_b == ""
+        assert pair not in report.flagged()
 
 
 def test_the_stub_alone_scores_no_similarity(report):
     for other in ("honest_a", "honest_b", "planted_copy", "solution"):
-        assert _pair(report, "stub_only", other).similarity == 0.0
+        pair = _pair(report, "stub_only", other)
+        assert pair.similarity == 0.0 and pair.html_a == "", "nothing to show side by side"
 
 
 def test_every_pair_once_most_similar_first_and_the_csv_says_the_same(report):

@@ -8,7 +8,7 @@ from typing import Any
 
 from autograder.gradebook import atomic_write
 from autograder.render import Batch, message
-from autograder.results import NOT_RUN, PASSED, SubmissionResult
+from autograder.results import NOT_RUN, PASSED, SubmissionResult, visibility
 
 
 def results_json(result: SubmissionResult) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
                 "max_score": c.max_score,
                 "status": "passed" if c.status == PASSED else "failed",
                 "output": message(c) if c.status != NOT_RUN else f"not run: {c.output}",
-                "visibility": "after_published" if c.hidden else "visible",
+                "visibility": visibility(c.hidden),
             }
             for c in result.cases
         ],
@@ -37,6 +37,7 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
             "integrity": result.integrity,
             "warnings": result.warnings,
             "sha256": result.sha256,
+            "hidden_points": result.hidden_points,
             "cases": [
                 {
                     "question": c.question,
@@ -45,6 +46,9 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
                     "hidden": c.hidden,
                     "seconds": round(c.seconds, 4),
                     "detail": c.detail,
+                    "hint": c.hint,
+                    "expected": c.expected,
+                    "actual": c.actual,
                 }
                 for c in result.cases
             ],

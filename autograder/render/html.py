@@ -24,9 +24,10 @@ from autograder.gradebook import atomic_write
 from autograder.render import Batch, pct, pts
 from autograder.render.terminal import MARK
 from autograder.results import PASSED, SubmissionResult
+from autograder.similarity import SIDE_BY_SIDE
 
-TOP_PAIRS = 15
-"""Most similar pairs listed in the class report."""
+TOP_PAIRS = SIDE_BY_SIDE
+"""Most similar pairs listed in the class report (each has a side-by-side view)."""
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -64,10 +65,9 @@ def feedback(result: SubmissionResult, *, title: str = "") -> str:
                 "score": c.score,
                 "max_score": c.max_score,
                 "output": c.output,
-                # fields a grader may add (hint, expected, actual); shown when present
-                "hint": getattr(c, "hint", "") or "",
-                "expected": getattr(c, "expected", "") or "",
-                "actual": getattr(c, "actual", "") or "",
+                "hint": c.hint,
+                "expected": c.expected,
+                "actual": c.actual,
             }
             for c in cases
             if not c.hidden

@@ -12,7 +12,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder.render import message, pct, pts
-from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult, SubmissionResult
+from autograder.results import (
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    CaseResult,
+    SubmissionResult,
+    hidden_points_line,
+)
 
 MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
 STYLE = {PASSED: "green", FAILED: "red", NOT_RUN: "yellow", "problem": "bold red"}
@@ -61,8 +68,16 @@ def lines(result: SubmissionResult, *, title: str = "") -> Iterator[tuple[str, s
             yield "", f"{current}  ({pts(got)}/{pts(possible)})"
         yield from case_lines(case, seen)
     yield "", ""
+    yield "", total_line(result)
+
+
+def total_line(result: SubmissionResult) -> str:
+    """``Score: 93/100 (93%)``; when hidden cases were left out (``clusterlab check``), the
+    announcement of the points still to come instead."""
+    if result.hidden_points:
+        return hidden_points_line(result.score, result.max_score, result.hidden_points)
     percent = pct(result.score, result.max_score)
-    yield "", f"Score: {pts(result.score)}/{pts(result.max_score)} ({percent:.0f}%)"
+    return f"Score: {pts(result.score)}/{pts(result.max_score)} ({percent:.0f}%)"
 
 
 def render_text(result: SubmissionResult, *, title: str = "") -> str:
