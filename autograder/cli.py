@@ -191,6 +191,68 @@ def export(
     console.print(f"wrote {path}: upload it to Gradescope, or run `otter run -a {path} FILE`")
 
 
+@app.command("export-grades")
+def export_grades_cmd(
+    grades_dir: Annotated[Path, typer.Argument(help="A batch's --out folder.")],
+    lms: Annotated[str, typer.Option("--lms", help="canvas, moodle or brightspace.")],
+    roster: Annotated[
+        Path, typer.Option("--roster", help="The gradebook the LMS exported (its CSV).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="The import file to write.")],
+    assignment: Annotated[
+        str | None, typer.Option(help="Which assignment, when the folder holds several.")
+    ] = None,
+    column: Annotated[
+        str | None,
+        typer.Option(help="The LMS's name of the assignment (default: its title, then its name)."),
+    ] = None,
+    percent: Annotated[bool, typer.Option("--percent", help="Write percentages.")] = False,
+    include_late: Annotated[
+        bool, typer.Option("--include-late", help="Write late submissions' scores too.")
+    ] = False,
+    missing_as_zero: Annotated[
+        bool,
+        typer.Option("--missing-as-zero", help="Write 0 for missing and ungradable submissions."),
+    ] = False,
+) -> None:
+    """Fill the assignment's column of an LMS gradebook export, ready to import."""
+    from autograder.lms import RosterError, export_grades
+
+    try:
+        report = export_grades(
+            grades_dir,
+            lms=lms.lower(),
+            roster=roster,
+            out=out,
+            assignment=assignment,
+            column=column,
+            percent=percent,
+            include_late=include_late,
+            missing_as_zero=missing_as_zero,
+        )
+    except RosterError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    what = "new column" if report.created else "column"
+    say = Console(highlight=False, soft_wrap=True)  # names and paths stay on one line
+    say.print(
+        f"wrote {out}: {len(report.written)} score(s) in the {what} {escape(report.column)!r}"
+    )
+    for note in report.notes:
+        say.print(f"note: {escape(note)}")
+    sections = [
+        ("left as they were", report.left_empty),
+        ("set to 0 (--missing-as-zero)", report.zeroed),
+        ("graded but not on the roster (not written)", report.unmatched_students),
+        ("on the roster without a graded submission", report.unmatched_rows),
+    ]
+    for title, items in sections:
+        if items:
+            say.print(f"[yellow]{len(items)} {title}:[/]")
+            for item in items:
+                say.print(f"  {escape(item)}")
+
+
 @app.command()
 def sync(
     check_only: Annotated[

@@ -21,8 +21,10 @@ from autograder import assignment as assignment_mod
 from autograder.results import DID_NOT_IMPORT, NOT_RUN, UNREADABLE, CaseResult, SubmissionResult
 from autograder.runner import CaseRunner, run_questions
 from autograder.sandbox import audit
-from autograder.sandbox.client import ImportFailed, Session, Zygote
+from autograder.sandbox.errors import ImportFailed
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.session import Session
+from autograder.sandbox.zygote_client import Zygote
 from autograder.testfiles import Question, load_questions
 
 MAX_SOURCE_BYTES = 1024 * 1024

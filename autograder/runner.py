@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult
-from autograder.sandbox.client import CallTimeout, SandboxError, StudentError
+from autograder.sandbox.errors import CallTimeout, SandboxError, StudentError
 from autograder.testfiles import Case, Question
 
 

@@ -14,7 +14,7 @@ import pytest
 from autograder import assignment
 from autograder.batch import grade_batch
 from autograder.grading import Grader
-from autograder.sandbox.client import DISABLE_VARIABLE, disabled_layers
+from autograder.sandbox.zygote_client import DISABLE_VARIABLE, disabled_layers
 
 from .conftest import ENGINE
 
