@@ -62,3 +62,17 @@ class Measure:
             delta = {key: _counts[key] - self._before[key] for key in _counts}
         if any(delta.values()):
             self.stats["dask"] = delta
+
+
+_PROBE_KEYS = {"dask": ("computes", "tasks", "threaded_tasks")}
+
+
+def probe_stats(reply: dict) -> dict[str, dict[str, int]]:
+    """The counts of a call reply (grader side), kept only when they are well-formed counts."""
+    stats = {}
+    for probe, keys in _PROBE_KEYS.items():
+        counts = reply.get(probe)
+        if type(counts) is dict and set(counts) == set(keys):
+            if all(type(counts[k]) is int and 0 <= counts[k] < 1 << 40 for k in keys):
+                stats[probe] = {k: counts[k] for k in keys}
+    return stats
