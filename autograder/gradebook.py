@@ -46,7 +46,26 @@ CREATE TABLE IF NOT EXISTS case_results (
     FOREIGN KEY (assignment, student) REFERENCES submissions (assignment, student)
         ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS identities (
+    assignment        TEXT NOT NULL,
+    student           TEXT NOT NULL,
+    lms               TEXT NOT NULL CHECK (lms IN ('', 'canvas', 'moodle', 'brightspace')),
+    lms_user_id       TEXT NOT NULL,
+    lms_submission_id TEXT NOT NULL,
+    display_name      TEXT NOT NULL,
+    found_as          TEXT NOT NULL,
+    PRIMARY KEY (assignment, student)
+);
 """
+IDENTITY_COLUMNS = (
+    "student",
+    "lms",
+    "lms_user_id",
+    "lms_submission_id",
+    "display_name",
+    "found_as",
+)
+"""Who each student is in the LMS the submissions came from (``identities`` table)."""
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -117,13 +136,32 @@ class Gradebook:
                 ],
             )
 
+    def record_identities(self, assignment: str, submissions: list) -> None:
+        """Store what the LMS download said about each student (ids, name, file name)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO identities VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (assignment, *(str(getattr(s, c)) for c in IDENTITY_COLUMNS))
+                    for s in submissions
+                ],
+            )
+
+    def identities(self, assignment: str) -> dict[str, dict[str, str]]:
+        """student -> {lms, lms_user_id, lms_submission_id, display_name, found_as}."""
+        rows = self.db.execute(
+            f"SELECT {', '.join(IDENTITY_COLUMNS)} FROM identities WHERE assignment = ?",
+            (assignment,),
+        )
+        return {row[0]: dict(zip(IDENTITY_COLUMNS[1:], row[1:], strict=True)) for row in rows}
+
     def results(self, assignment: str) -> list[SubmissionResult]:
         rows = self.db.execute(
             "SELECT result_json FROM submissions WHERE assignment = ? ORDER BY student",
             (assignment,),
         )
         return [SubmissionResult.from_dict(json.loads(r[0])) for r in rows]
-
 
 
 def gradebook_csv(results: list[SubmissionResult], questions: list[str]) -> str:

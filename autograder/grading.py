@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import hashlib
 import importlib.util
-import json
 import os
 import re
 import shutil
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder import assignment as assignment_mod
+from autograder import notebooks
+from autograder.intake import printable
 from autograder.results import DID_NOT_IMPORT, NOT_RUN, UNREADABLE, CaseResult, SubmissionResult
 from autograder.runner import CaseRunner, run_questions
 from autograder.sandbox import audit
@@ -29,11 +30,6 @@ from autograder.testfiles import Question, load_questions
 
 MAX_SOURCE_BYTES = 1024 * 1024
 """Largest submission file accepted (a student module is a few kilobytes)."""
-
-NOTEBOOK_MESSAGE = (
-    "this file is a Jupyter notebook saved with a .py name; export it as a Python script "
-    "(File > Save and Export Notebook As > Executable Script) and submit that"
-)
 
 
 FAKE_RESULTS = re.compile(r'"(score|max_score|tests)"\s*:|all tests passed|\d+ passed', re.I)
@@ -58,11 +54,22 @@ class SubmissionUnreadable(Exception):
 
 
 def read_source(path: Path) -> bytes:
-    """Read a submission without following symlinks, bounded in size."""
-    if os.path.islink(path):
-        raise SubmissionUnreadable("the submission is a symbolic link; submit the file itself")
+    """Read a submission without following symlinks, bounded in size.
+
+    The file is checked with ``lstat`` before it is opened, and opened non-blocking,
+    so a named pipe, a device or a socket is refused without ever waiting on it.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        mode = os.lstat(path).st_mode
+    except OSError as exc:
+        raise SubmissionUnreadable(f"the file could not be opened ({exc.strerror})") from None
+    if stat.S_ISLNK(mode):
+        raise SubmissionUnreadable("the submission is a symbolic link; submit the file itself")
+    if not stat.S_ISREG(mode):
+        raise SubmissionUnreadable("the submission is not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
     except OSError as exc:
         raise SubmissionUnreadable(f"the file could not be opened ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as fh:
@@ -71,13 +78,34 @@ def read_source(path: Path) -> bytes:
         data = fh.read(MAX_SOURCE_BYTES + 1)
     if len(data) > MAX_SOURCE_BYTES:
         raise SubmissionUnreadable(f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB")
-    if data.lstrip().startswith(b"{"):
-        try:
-            if "cells" in json.loads(data):
-                raise SubmissionUnreadable(NOTEBOOK_MESSAGE)
-        except (ValueError, TypeError, UnicodeDecodeError):
-            pass
     return data
+
+
+def module_source(path: Path, raw: bytes) -> bytes | notebooks.Converted:
+    """The module to import: the file itself, or a notebook's code cells."""
+    if not notebooks.looks_like_notebook(path.name, raw):
+        return raw
+    try:
+        return notebooks.to_module(raw)
+    except notebooks.NotebookError as exc:
+        raise SubmissionUnreadable(str(exc)) from None
+
+
+def _point_at_cells(result: SubmissionResult, nb: notebooks.Converted, path: Path, module: str):
+    """Messages name the notebook's cell and line, not a line of the generated module."""
+    named = path.name if path.name.lower().endswith(".ipynb") else "your notebook"
+
+    def fix(text: str) -> str:
+        return nb.remap(text).replace(f"{module}.py", named) if text else text
+
+    result.message = fix(result.message)
+    for case in result.cases:
+        case.output, case.detail = fix(case.output), fix(case.detail)
+    if not path.name.lower().endswith(".ipynb"):
+        result.integrity.append(
+            "file: this file is a Jupyter notebook saved with a .py name; its code cells "
+            "were graded"
+        )
 
 
 class Grader:
@@ -159,13 +187,17 @@ class Grader:
         )
         try:
             source = read_source(path)
+            raw, notebook, source = source, None, module_source(path, source)
         except SubmissionUnreadable as exc:
             result.status, result.message = UNREADABLE, str(exc)
             result.cases = self._not_run(f"your file could not be graded: {exc}")
-            target = os.path.realpath(path) if os.path.islink(path) else ""
+            target = printable(os.path.realpath(path)) if os.path.islink(path) else ""
             result.integrity = [f"file: {exc}" + (f" (-> {target})" if target else "")]
             return result
-        result.sha256 = hashlib.sha256(source).hexdigest()
+        if isinstance(source, notebooks.Converted):
+            notebook, source = source, source.source.encode("utf-8")
+            result.notes = list(notebook.notes)
+        result.sha256 = hashlib.sha256(raw).hexdigest()
         lim = Limits(cpu_seconds=int(max(60, self.timeout * 10)), memory_mb=self.memory_mb)
         session = Session(
             self.zygote(),
@@ -194,8 +226,11 @@ class Grader:
             session.close()
         result.output = session.output
         result.warnings = [f"missing protection: {m}" for m in session.missing]
+        if notebook is not None:
+            _point_at_cells(result, notebook, path, self.assignment.module)
         result.integrity = (
             file_flags(source)
+            + result.integrity
             + session.events
             + [f"source: {flag}" for flag in audit.scan_source(source.decode("utf-8", "replace"))]
         )

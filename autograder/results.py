@@ -55,6 +55,8 @@ class SubmissionResult:
     """``graded``, ``did not import``, ``unreadable`` or ``grader error``."""
     message: str = ""
     """Submission-level message for the student (e.g. why the module did not import)."""
+    notes: list[str] = field(default_factory=list)
+    """Notes for the student about their file (a notebook's skipped magics, say)."""
     output: str = ""
     """The child's stdout/stderr, bounded; for the teacher only."""
     warnings: list[str] = field(default_factory=list)
@@ -90,7 +92,7 @@ class SubmissionResult:
             "score": self.score,
             "max_score": self.max_score,
             "execution_time": round(self.seconds, 3),
-            "output": self.message,
+            "output": "\n".join([*self.notes, self.message]).strip(),
             "tests": [
                 {
                     "name": c.name,

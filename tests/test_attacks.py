@@ -64,7 +64,7 @@ EXPECTED = {
     "binary_junk": (0, "file: the file contains binary data"),
     "empty": (0, "file: the file is empty"),
     "not_utf8": (0, "file: the file is not UTF-8 text"),
-    "notebook": (0, "file: this file is a Jupyter notebook"),
+    "notebook": (1, "file: this file is a Jupyter notebook"),  # its code cells are graded
     "symlink_grader": (
         0,
         "file: the submission is a symbolic link; submit the file itself "

@@ -16,8 +16,15 @@ import pytest
 from autograder import assignment
 from autograder.grading import grade_submission
 
+from .harness import (
+    appended,
+    assert_earns_only,
+    assert_no_cascade,
+    case_parameters,
+    load_module,
+    lost_cases,
+)
 from .harness import assert_loses_exactly as _assert_loses_exactly
-from .harness import load_module, lost_cases
 from .harness import patched as _patched
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +84,16 @@ def test_legitimate_variant_scores_full_marks(entry, tmp_path):
 
 @pytest.mark.parametrize("entry", TABLE["bug"], ids=lambda e: e["id"])
 def test_known_mistake_loses_exactly_its_cases(entry, tmp_path):
-    assert_loses_exactly(grade_submission(NAME, patched(entry, tmp_path)), entry["lost"])
+    result = grade_submission(NAME, patched(entry, tmp_path))
+    assert_loses_exactly(result, entry["lost"])
+    assert_no_cascade(result, case_parameters(NAME), SOLUTION.read_text(), entry["old"])
+
+
+@pytest.mark.parametrize("entry", TABLE["degenerate"], ids=lambda e: e["id"])
+def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, tmp_path):
+    assert_earns_only(
+        grade_submission(NAME, appended(SOLUTION, entry, tmp_path, NAME)), entry["kept"]
+    )
 
 
 @pytest.mark.parametrize("entry", TABLE["student"], ids=lambda e: e["file"])

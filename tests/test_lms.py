@@ -343,3 +343,34 @@ def test_export_grades_command(canvas_grades, tmp_path):
         timeout=120,
     )
     assert bad.returncode == 2 and "unknown LMS 'blackboard'" in bad.stderr
+
+
+def test_two_columns_that_fit_are_an_error_that_names_them(canvas_grades, tmp_path):
+    roster = tmp_path / "export.csv"
+    roster.write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Toy (4821),Toy (4822)\n"
+        '"Bakker, Tim",48213,s1001,tbakker,Data Science A,,\n'
+    )
+    with pytest.raises(RosterError, match=r"several Canvas columns fit 'toy' \(Toy \(4821\)"):
+        export_grades(canvas_grades, lms="canvas", roster=roster, out=tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_moodle_file_without_email_or_id_number_is_refused(moodle_grades, tmp_path):
+    roster = tmp_path / "grades.csv"
+    roster.write_text("First name,Last name,Assignment: Toy (Real)\nSanne,de Vries,-\n")
+    with pytest.raises(RosterError, match="'Email address' or 'ID number'"):
+        export_grades(moodle_grades, lms="moodle", roster=roster, out=tmp_path / "x.csv")
+
+
+def test_ids_the_intake_recorded_win_but_brightspace_needs_an_org_defined_id():
+    from autograder.lms.grades import from_result
+    from autograder.results import SubmissionResult
+
+    r = SubmissionResult("noor_hendriks", "toy", source="subs/noor_hendriks/toy.py")
+    r.lms, r.lms_user_id = "canvas", "777"
+    assert from_result(r).ids == {"canvas": "777"}
+    r.lms, r.lms_user_id = "brightspace", "67890"  # D2L's internal user id: not in exports
+    assert from_result(r).ids == {}
+    r.org_defined_id = "20067930"
+    assert from_result(r).ids == {"brightspace": "20067930"}

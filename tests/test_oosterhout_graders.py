@@ -17,6 +17,8 @@ import pytest
 
 from autograder.grading import grade_submission
 
+from .harness import appended, assert_earns_only, assert_no_cascade, case_parameters
+
 REPO = Path(__file__).resolve().parent.parent
 SOLUTION = REPO / "solutions" / "oosterhout.py"
 STUB = REPO / "assignments" / "oosterhout" / "oosterhout.py"
@@ -85,7 +87,15 @@ def test_legitimate_variants_score_full_marks(variant, tmp_path):
 
 @pytest.mark.parametrize("variant", VARIANTS["bug"], ids=lambda v: v["id"])
 def test_each_bug_loses_exactly_its_cases_with_a_message_that_names_it(variant, tmp_path):
-    _assert_outcome(_grade(_patched(variant, tmp_path)), variant["lost"])
+    result = _grade(_patched(variant, tmp_path))
+    _assert_outcome(result, variant["lost"])
+    assert_no_cascade(result, case_parameters("oosterhout"), SOURCE, variant["old"])
+
+
+@pytest.mark.parametrize("entry", VARIANTS["degenerate"], ids=lambda e: e["id"])
+def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, tmp_path):
+    result = _grade(appended(SOLUTION, entry, tmp_path, "oosterhout"))
+    assert_earns_only(result, entry["kept"])
 
 
 @pytest.mark.parametrize("submission", SUBMISSIONS, ids=lambda s: s["file"])

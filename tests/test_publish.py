@@ -82,5 +82,7 @@ def test_bundle_has_a_github_workflow_that_runs_the_public_checks(name):
     workflow = yaml.safe_load((a.bundle_dir / ".github" / "workflows" / "check.yml").read_text())
     steps = workflow["jobs"]["check"]["steps"]
     runs = " ".join(step.get("run", "") for step in steps)
-    assert "pip install -r requirements.txt" in runs and "pytest" in runs
+    assert "pip install -r requirements.txt" in runs and ".github/report_points.py" in runs
+    script = (a.bundle_dir / ".github" / "report_points.py").read_text()
+    assert '"pytest"' in script  # the script runs the public checks with pytest
     assert (a.bundle_dir / "requirements.txt").is_file()

@@ -11,6 +11,7 @@ which column is the grade) live in :mod:`.canvas`, :mod:`.moodle` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,24 @@ def match(
         else:
             unmatched.append(f"{g.student}: {why_no_id}, and no login or email is {key!r}")
     return pairs, unmatched
+
+
+def find_column(
+    table: Table, names: list[str], fits: Callable[[str, str], bool], lms: str
+) -> int | None:
+    """The one column whose header ``fits`` the first of ``names`` that any fits, or None.
+
+    ``fits(header, name)`` gets the stripped header and a lower-case name; two columns
+    that fit the same name are an error that names them (``--column`` settles it).
+    """
+    for name in [n.strip().lower() for n in names if n]:
+        found = [i for i, h in enumerate(table.header) if fits(h.strip(), name)]
+        if len(found) > 1:
+            cols = ", ".join(table.header[i] for i in found)
+            raise RosterError(f"several {lms} columns fit {name!r} ({cols}): pass --column")
+        if found:
+            return found[0]
+    return None
 
 
 def logins(*values: str) -> set[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.lms import RosterRow, Sheet, logins
+from autograder.lms import RosterRow, Sheet, find_column, logins
 from autograder.lms.table import RosterError, Table
 
 END = "End-of-Line Indicator"
@@ -40,19 +40,12 @@ def prepare(table: Table, *, names: list[str], max_points: float, path: Path) ->
             row[-1] = "#"
         header.append(END)
         notes.append(f"added the {END!r} column Brightspace's import needs")
-    column = None
-    for name in [n.strip().lower() for n in names if n]:
-        found = [
-            i
-            for i, h in enumerate(header)
-            if (m := _POINTS.match(h)) and m["item"].strip().lower() == name
-        ]
-        if len(found) > 1:
-            cols = ", ".join(table.header[i] for i in found)
-            raise RosterError(f"several Brightspace columns fit {name!r} ({cols}): pass --column")
-        if found:
-            column = found[0]
-            break
+    column = find_column(
+        table,
+        names,
+        lambda h, name: bool((m := _POINTS.match(h)) and m["item"].strip().lower() == name),
+        "Brightspace",
+    )
     created = column is None
     if created:
         column = table.insert_column(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.lms import RosterRow, Sheet, logins
+from autograder.lms import RosterRow, Sheet, find_column, logins
 from autograder.lms.table import RosterError, Table
 
 POINTS_POSSIBLE = "Points Possible"
@@ -27,20 +27,9 @@ _TITLE_ID = re.compile(r"^(?P<title>.*?)\s*\((?P<id>\d+)\)$")
 _TOTALS = ("Current Points", "Final Points", "Current Score", "Unposted Current Score")
 
 
-def _grade_column(table: Table, names: list[str]) -> int | None:
-    wanted = [n.strip().lower() for n in names if n]
-    for name in wanted:
-        found = []
-        for i, h in enumerate(table.header):
-            m = _TITLE_ID.match(h.strip())
-            if h.strip().lower() == name or (m and m["title"].lower() == name):
-                found.append(i)
-        if len(found) > 1:
-            cols = ", ".join(table.header[i] for i in found)
-            raise RosterError(f"several Canvas columns fit {name!r} ({cols}): pass --column")
-        if found:
-            return found[0]
-    return None
+def _fits(header: str, name: str) -> bool:
+    m = _TITLE_ID.match(header)
+    return header.lower() == name or bool(m and m["title"].lower() == name)
 
 
 def prepare(table: Table, *, names: list[str], max_points: float, path: Path) -> Sheet:
@@ -58,7 +47,7 @@ def prepare(table: Table, *, names: list[str], max_points: float, path: Path) ->
         (i for i, r in enumerate(table.rows[1:], 1) if r[0].strip() == POINTS_POSSIBLE), None
     )
     notes = []
-    column = _grade_column(table, names)
+    column = find_column(table, names, _fits, "Canvas")
     created = column is None
     if created:
         # before the read-only totals, so the file reads like Canvas's own

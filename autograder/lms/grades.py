@@ -102,6 +102,14 @@ def assignments_in(grades_dir: Path) -> list[str]:
 
 def from_result(result: SubmissionResult) -> Graded:
     ids, late = lms_ids(result.student, result.source)
+    # the intake's record, once results carry it: the LMS and the user id it read from the
+    # download. Brightspace's download names hold its internal user id, which its grade
+    # exports do not have, so only an OrgDefinedId the record names as such is used.
+    lms, uid = getattr(result, "lms", ""), getattr(result, "lms_user_id", "")
+    if lms in ("canvas", "moodle") and uid:
+        ids[lms] = str(uid)
+    if org := getattr(result, "org_defined_id", ""):
+        ids["brightspace"] = str(org)
     return Graded(
         student=result.student,
         score=result.score,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.lms import RosterRow, Sheet, logins
+from autograder.lms import RosterRow, Sheet, find_column, logins
 from autograder.lms.table import RosterError, Table
 
 LAST_DOWNLOADED = "Last downloaded from this course"
@@ -64,19 +64,12 @@ def prepare(table: Table, *, names: list[str], max_points: float, path: Path) ->
             "column (Grades > Export > Plain text file), or is a grading worksheet with "
             "'Identifier' and 'Grade'"
         )
-    column = None
-    for name in [n.strip().lower() for n in names if n]:
-        found = [
-            i
-            for i, h in enumerate(header)
-            if h.lower() == name or (_ITEM.match(h)["item"].lower() == name and ":" in h)
-        ]
-        if len(found) > 1:
-            cols = ", ".join(table.header[i] for i in found)
-            raise RosterError(f"several Moodle columns fit {name!r} ({cols}): pass --column")
-        if found:
-            column = found[0]
-            break
+    column = find_column(
+        table,
+        names,
+        lambda h, name: h.lower() == name or (":" in h and _ITEM.match(h)["item"].lower() == name),
+        "Moodle",
+    )
     notes = []
     created = column is None
     if created:

@@ -195,9 +195,10 @@ def few_colours(quantize):
     img = _image("china.jpg")
     out = _values(img, _quantized(quantize, "china.jpg", 16), "quantize(china, palette)")
     found = _distinct_colours(out)
-    assert found <= 16, (
-        f"the result has {found:,} distinct colours; expected at most 16\n"
-        "hint: every pixel must become one whole palette colour, not a mix of channels."
+    assert 1 < found <= 16, (
+        f"the result has {found:,} distinct colours; expected at most 16"
+        + (", and more than 1: china.jpg is not one colour" if found <= 1 else "")
+        + "\nhint: every pixel must become one whole palette colour, not a mix of channels."
     )
 
 

@@ -83,6 +83,11 @@ def reproducible(init_kmeans_plus_plus):
     X = _iris()
     first = np.asarray(init_kmeans_plus_plus(X, 3, np.random.default_rng(5)))
     second = np.asarray(init_kmeans_plus_plus(X, 3, np.random.default_rng(5)))
+    assert first.ndim >= 1 and len(np.unique(first, axis=0)) == 3, (
+        f"init_kmeans_plus_plus returned {len(np.unique(first, axis=0)) if first.ndim else 0} "
+        "different centroids for k = 3, so whether the same generator gives the same rows "
+        "cannot be judged\nhint: return k different rows of X."
+    )
     assert first.shape == second.shape and np.array_equal(first, second), (
         "two calls with np.random.default_rng(5) gave different centroids\n"
         "hint: draw only from the rng argument, not from np.random or random."

@@ -89,7 +89,28 @@ def _convergence(X, centroids, labels) -> tuple[float, float]:
     return not_nearest, gap
 
 
-def _assert_converged(X, centroids, labels, where: str) -> None:
+def _assert_spread(centroids, labels, where: str, what: str) -> None:
+    """Fail unless the centroids are distinct and the labels use more than one cluster.
+
+    K-means' properties (convergence, repeatability, ...) hold trivially for k copies of
+    one point or for a single cluster; such a result earns none of them.
+    """
+    coincide = len(centroids) - len(np.unique(centroids, axis=0))
+    assert coincide == 0 and len(np.unique(labels)) > 1, (
+        f"{where}: "
+        + (
+            f"{coincide + 1} centroids are the same point"
+            if coincide
+            else "every sample is in one cluster"
+        )
+        + f", so {what} cannot be judged\n"
+        "hint: start from k different rows of X and alternate assign / update."
+    )
+
+
+def _assert_converged(X, centroids, labels, where: str, spread: bool = True) -> None:
+    if spread:
+        _assert_spread(centroids, labels, where, "convergence")
     not_nearest, gap = _convergence(X, centroids, labels)
     assert not_nearest <= MAX_NOT_NEAREST, (
         f"{where}: {not_nearest:.0%} of the samples are not labelled with their nearest "
@@ -121,6 +142,7 @@ def converges_on_iris(kmeans):
 @test_case(name="kmeans reports the inertia of its own centroids and labels", points=1)
 def consistent_inertia(kmeans):
     centroids, labels, score, _ = _iris_fit(kmeans)
+    _assert_spread(centroids, labels, "on iris with k = 3", "the inertia")
     expected = _inertia(_iris(), centroids, labels)
     assert np.isclose(score, expected, rtol=1e-9, atol=0), (
         f"kmeans reported inertia {score:.4f}, but its centroids and labels give {expected:.4f}\n"
@@ -148,6 +170,7 @@ def same_random_state(kmeans):
         _unpack(kmeans(X.copy(), 8, init="random", n_init=1, random_state=0), X, 8)
         for _ in range(2)
     )
+    _assert_spread(first[0], first[1], "with k = 8 and init='random'", "repeatability")
     assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1]), (
         "two calls kmeans(X, 8, init='random', n_init=1, random_state=0) returned different "
         "centroids or labels\n"

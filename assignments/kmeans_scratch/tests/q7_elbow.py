@@ -71,6 +71,11 @@ def non_increasing(elbow):
         f"the inertia goes up at k = {rises[0]}\n"
         "hint: more clusters can always fit at least as well; use the best of n_init runs."
     )
+    assert values[-1] < values[0], (
+        f"inertias {np.round(values, 2).tolist()} for k = {IRIS_K_VALUES}: the inertia at "
+        f"k = {IRIS_K_VALUES[-1]} is not below the one at k = {IRIS_K_VALUES[0]}\n"
+        "hint: more clusters fit the samples more closely; use kmeans' inertia for each k."
+    )
 
 
 @test_case(name="elbow on iris matches the best known inertias", points=1)

@@ -58,6 +58,12 @@ def no_sklearn_cluster(env, kmeans):
     assert isinstance(result, tuple | list) and len(result) == 4, (
         "kmeans does not return (centroids, labels, inertia, n_iter)"
     )
+    labels = np.asarray(result[1])
+    assert labels.shape == (4,) and len(np.unique(labels)) == 2, (
+        f"on two pairs of points, (0, 0) (0, 1) and (5, 0) (5, 1), kmeans(X, 2) put the points "
+        f"in {len(np.unique(labels))} cluster(s); expected 2\n"
+        "hint: the points are for a K-means of your own: it must find two clusters here."
+    )
 
 
 def uses_sklearn_cluster(source: str) -> list[str]:

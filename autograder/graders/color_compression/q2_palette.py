@@ -102,6 +102,20 @@ def _checked(palette, n_colors, hidden=False):
     return out.astype(np.float64)
 
 
+def _distinct(palette, n_colors, hidden=False):
+    """Fail unless the palette's colours are all different (else nothing can be judged)."""
+    found = len(np.unique(palette, axis=0))
+    assert found == n_colors, (
+        f"asked for {n_colors} colours, fit_palette returned {found} different ones"
+        if not hidden
+        else "fit_palette returned a palette in which some colours are the same"
+    ) + (
+        ", so this cannot be judged\n"
+        "hint: the palette is the n_colors K-means centres of the sampled pixels, which differ."
+    )
+    return palette
+
+
 def _unit_scale(palette):
     """The palette in 0..1: a palette in 0..255 (the range cases fail it) is divided by 255."""
     return palette / 255.0 if palette.max() > 1.5 else palette
@@ -166,7 +180,7 @@ def other_n_colors(fit_palette):
 
 @test_case(name="fit_palette gives the same palette for the same random_state", points=1)
 def same_seed_same_palette(fit_palette):
-    first = _checked(_palette(fit_palette, "china.jpg", 16), 16)
+    first = _distinct(_checked(_palette(fit_palette, "china.jpg", 16), 16), 16)
     second = _checked(fit_palette(_pixels("china.jpg").copy(), n_colors=16, random_state=0), 16)
     gap = float(np.max(np.abs(first - second)))
     assert gap <= SAME_ATOL, (
@@ -289,4 +303,4 @@ def _hidden_small_image_pixels():
 )
 def hidden_few_pixels(fit_palette):
     palette = fit_palette(_hidden_small_image_pixels().copy(), n_colors=4, random_state=0)
-    _checked(palette, 4, hidden=True)
+    _distinct(_checked(palette, 4, hidden=True), 4, hidden=True)

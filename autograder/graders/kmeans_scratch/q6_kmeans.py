@@ -92,7 +92,28 @@ def _convergence(X, centroids, labels) -> tuple[float, float]:
     return not_nearest, gap
 
 
-def _assert_converged(X, centroids, labels, where: str) -> None:
+def _assert_spread(centroids, labels, where: str, what: str) -> None:
+    """Fail unless the centroids are distinct and the labels use more than one cluster.
+
+    K-means' properties (convergence, repeatability, ...) hold trivially for k copies of
+    one point or for a single cluster; such a result earns none of them.
+    """
+    coincide = len(centroids) - len(np.unique(centroids, axis=0))
+    assert coincide == 0 and len(np.unique(labels)) > 1, (
+        f"{where}: "
+        + (
+            f"{coincide + 1} centroids are the same point"
+            if coincide
+            else "every sample is in one cluster"
+        )
+        + f", so {what} cannot be judged\n"
+        "hint: start from k different rows of X and alternate assign / update."
+    )
+
+
+def _assert_converged(X, centroids, labels, where: str, spread: bool = True) -> None:
+    if spread:
+        _assert_spread(centroids, labels, where, "convergence")
     not_nearest, gap = _convergence(X, centroids, labels)
     assert not_nearest <= MAX_NOT_NEAREST, (
         f"{where}: {not_nearest:.0%} of the samples are not labelled with their nearest "
@@ -124,6 +145,7 @@ def converges_on_iris(kmeans):
 @test_case(name="kmeans reports the inertia of its own centroids and labels", points=1)
 def consistent_inertia(kmeans):
     centroids, labels, score, _ = _iris_fit(kmeans)
+    _assert_spread(centroids, labels, "on iris with k = 3", "the inertia")
     expected = _inertia(_iris(), centroids, labels)
     assert np.isclose(score, expected, rtol=1e-9, atol=0), (
         f"kmeans reported inertia {score:.4f}, but its centroids and labels give {expected:.4f}\n"
@@ -151,6 +173,7 @@ def same_random_state(kmeans):
         _unpack(kmeans(X.copy(), 8, init="random", n_init=1, random_state=0), X, 8)
         for _ in range(2)
     )
+    _assert_spread(first[0], first[1], "with k = 8 and init='random'", "repeatability")
     assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1]), (
         "two calls kmeans(X, 8, init='random', n_init=1, random_state=0) returned different "
         "centroids or labels\n"
@@ -186,6 +209,7 @@ def honours_max_iter(kmeans):
     centroids, labels, _, n_iter = _unpack(
         kmeans(X.copy(), 8, init="random", n_init=1, max_iter=2, random_state=3), X, 8
     )
+    _assert_spread(centroids, labels, "with max_iter=2", "where the run stopped")
     assert n_iter <= 2, (
         f"n_iter is {n_iter}, more than the max_iter you were given\n"
         "hint: stop after max_iter iterations even if the centroids still move."
@@ -224,7 +248,7 @@ def empty_cluster(kmeans):
     centroids, labels, score, _ = _unpack(
         kmeans(X.copy(), 4, init="random", n_init=20, random_state=0), X, 4
     )
-    _assert_converged(X, centroids, labels, "with more clusters than distinct points")
+    _assert_converged(X, centroids, labels, "with more clusters than distinct points", False)
     assert score <= 1e-9, (
         "with more clusters than distinct points the best inertia is 0; "
         f"kmeans returned {score:.3g}\n"

@@ -69,6 +69,11 @@ def non_increasing(elbow):
         f"the inertia goes up at k = {rises[0]}\n"
         "hint: more clusters can always fit at least as well; use the best of n_init runs."
     )
+    assert values[-1] < values[0], (
+        f"inertias {np.round(values, 2).tolist()} for k = {IRIS_K_VALUES}: the inertia at "
+        f"k = {IRIS_K_VALUES[-1]} is not below the one at k = {IRIS_K_VALUES[0]}\n"
+        "hint: more clusters fit the samples more closely; use kmeans' inertia for each k."
+    )
 
 
 @test_case(name="elbow on iris matches the best known inertias", points=1)
@@ -90,6 +95,10 @@ def matches_best(elbow):
 def follows_k_values(elbow, kmeans):
     X, k_values, random_state = _hidden_problem()
     values = _values(elbow(X.copy(), list(k_values), random_state=random_state), k_values)
+    assert len(set(values)) == len(values), (
+        "on other data elbow gave the same inertia for different k\n"
+        "hint: one value per k: the inertia of kmeans(X, k, random_state=random_state)."
+    )
     for k, value in zip(k_values, values, strict=True):
         expected = kmeans(X.copy(), k, random_state=random_state)[2]
         assert np.isclose(value, expected, rtol=1e-9, atol=0), (

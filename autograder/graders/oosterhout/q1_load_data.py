@@ -145,6 +145,11 @@ def own_district(load_data):
     codes = np.asarray(df["wijk_code"], dtype=object)
     names = np.asarray(df["wijk_naam"], dtype=object)
     known = np.array([c in WIJK_NAMES for c in codes])
+    assert known.mean() >= 0.5, (
+        f"only {int(known.sum()):,} of {len(codes):,} allocations have a district code of "
+        "Oosterhout (WK082600 to WK082613) in wijk_code, so the join cannot be judged\n"
+        "hint: keep the wijk_code column of toewijzingen.csv as it is."
+    )
     expected = np.array([WIJK_NAMES.get(c, "") for c in codes], dtype=object)
     wrong = np.flatnonzero(known & (names != expected))
     if len(wrong):

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 from otter.test_files import test_case
 from sklearn.cluster import KMeans
-from sklearn.datasets import make_blobs
 
 OK_FORMAT = False
 name = "q4_fit_kmeans"
@@ -38,7 +37,6 @@ default tol of KMeans allows at most about 0.004). Calibrated: legitimate fits <
 a fit stopped after one iteration >= 0.0092; see docs/calibration/oosterhout.md, table
 "fit"."""
 
-_X = weakref.WeakKeyDictionary()
 _FITS = weakref.WeakKeyDictionary()
 
 
@@ -49,42 +47,39 @@ def _as_matrix(value):
         return None
 
 
-def _student_X(load_data, preprocess, stand_in=True):
-    """``preprocess(load_data())``, once per submission.
-
-    If it is not a usable matrix, the checks of this question judge the functions on a
-    stand-in data set instead (``stand_in``), so that a preprocessing bug costs the
-    preprocessing checks only; question 2 reports it.
-    """
-    if preprocess not in _X:
-        df = load_data()
-        assert isinstance(df, pd.DataFrame), (
-            f"load_data returned {type(df).__name__}, so this cannot be checked yet\n"
-            "hint: make load_data work first (question 1)."
-        )
-        if all(c in df.columns for c in FEATURES):
-            df = df[FEATURES]
-        _X[preprocess] = preprocess(df)
-    X = _as_matrix(_X[preprocess])
-    if X is not None and X.ndim == 2 and len(X) >= 20 and np.isfinite(X).all():
-        return X
-    assert stand_in, (
-        "preprocess(load_data()) did not give a 2-D array of finite numbers, so your analysis "
-        "cannot find the segments\nhint: make preprocess work first (question 2)."
-    )
-    return _stand_in().copy()
-
-
 @functools.cache
-def _stand_in():
-    """Four well-separated blobs in 6 dimensions (600 rows), used when preprocess fails."""
-    X, _ = make_blobs(n_samples=600, centers=4, n_features=6, random_state=7)
+def shipped_X():
+    """The grader's own preprocessing of the shipped data (read-only).
+
+    The checks of this question call the student's functions on it, not on the
+    student's ``preprocess(load_data())``: a mistake there costs questions 1 and 2 only.
+    """
+    import pathlib
+
+    # the engine sets __file__; under otter (check or run) the file sits in tests/
+    here = pathlib.Path(globals().get("__file__", "tests/_"))
+    if here.with_name("shipped_features.csv").is_file():
+        df = pd.read_csv(here.with_name("shipped_features.csv"))
+    else:
+        toewijzingen = pd.read_csv(here.parent.parent / "toewijzingen.csv")
+        wijken = pd.read_csv(here.parent.parent / "wijken.csv")
+        df = toewijzingen.merge(wijken, on="wijk_code", how="left")
+    X = preprocessed(df)
     X.flags.writeable = False
     return X
 
 
-def _default_fit(load_data, preprocess, fit_kmeans):
-    X = _student_X(load_data, preprocess)
+def preprocessed(df):
+    """The contract of preprocess, computed by the grader."""
+    table = df[FEATURES].astype(float)
+    table = table.fillna(table.median())
+    table[SKEWED] = np.log1p(table[SKEWED])
+    X = table.to_numpy()
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def _default_fit(fit_kmeans):
+    X = shipped_X().copy()
     if fit_kmeans not in _FITS:
         _FITS[fit_kmeans] = fit_kmeans(X, K, random_state=0)
     return X, _FITS[fit_kmeans]
@@ -165,8 +160,8 @@ def _key(X):
 
 
 @test_case(name="fit_kmeans returns one centre per cluster", points=1)
-def centre_shape(load_data, preprocess, fit_kmeans):
-    X, model = _default_fit(load_data, preprocess, fit_kmeans)
+def centre_shape(fit_kmeans):
+    X, model = _default_fit(fit_kmeans)
     centres = _attribute(model, "cluster_centers_")
     assert centres.shape == (K, X.shape[1]), (
         f"cluster_centers_ has shape {centres.shape}; expected ({K}, {X.shape[1]})\n"
@@ -175,8 +170,8 @@ def centre_shape(load_data, preprocess, fit_kmeans):
 
 
 @test_case(name="fit_kmeans gives every allocation a label, with exactly k clusters", points=1)
-def label_count(load_data, preprocess, fit_kmeans):
-    X, model = _default_fit(load_data, preprocess, fit_kmeans)
+def label_count(fit_kmeans):
+    X, model = _default_fit(fit_kmeans)
     labels = _attribute(model, "labels_")
     assert labels.shape == (len(X),), (
         f"labels_ has shape {labels.shape}; expected ({len(X)},)\nhint: one label per row of X."
@@ -189,8 +184,8 @@ def label_count(load_data, preprocess, fit_kmeans):
 
 
 @test_case(name="fit_kmeans reaches the inertia of K-means with n_init=10", points=2)
-def inertia_default(load_data, preprocess, fit_kmeans):
-    X, model = _default_fit(load_data, preprocess, fit_kmeans)
+def inertia_default(fit_kmeans):
+    X, model = _default_fit(fit_kmeans)
     _check_inertia(X, model, K, 0)
 
 
@@ -219,6 +214,10 @@ def deterministic(fit_kmeans):
     X = _hidden_X(3)
     first = _attribute(fit_kmeans(X.copy(), 3, random_state=7), "labels_")
     second = _attribute(fit_kmeans(X.copy(), 3, random_state=7), "labels_")
+    assert len(np.unique(first)) > 1, (
+        "on other data with 3 planted segments the fit put every row in one cluster, so "
+        "whether it is repeatable cannot be judged\nhint: return the fitted KMeans model."
+    )
     assert first.shape == second.shape and np.array_equal(first, second), (
         "two calls with the same random_state gave different labels\n"
         "hint: pass random_state on to KMeans."
@@ -245,6 +244,11 @@ def converged(fit_kmeans):
         "cluster id in labels_, one label per row)\nhint: return the fitted KMeans model."
     )
     labels = labels.astype(int)
+    assert len(np.unique(centres, axis=0)) == len(centres) and len(np.unique(labels)) > 1, (
+        "on other data the fit has centres that coincide or puts every row in one cluster, "
+        "so whether it converged cannot be judged\n"
+        "hint: return the fitted KMeans model; its centres are distinct."
+    )
     moved = float(np.mean(labels != _nearest(X, centres)))
     gap = _centre_gap(X, centres, labels)
     assert moved <= MOVED_MAX and gap <= CENTRE_GAP_TOL, (
@@ -281,11 +285,6 @@ def _hidden_X(k):
 
     # the engine sets __file__; under otter run (Gradescope) the file sits in tests/
     here = pathlib.Path(globals().get("__file__", "tests/_"))
-    df = pd.read_csv(here.with_name(f"variant_k{k}.csv"))
-    table = df[FEATURES].astype(float)
-    table = table.fillna(table.median())
-    table[SKEWED] = np.log1p(table[SKEWED])
-    X = table.to_numpy()
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    X = preprocessed(pd.read_csv(here.with_name(f"variant_k{k}.csv")))
     X.flags.writeable = False
     return X
