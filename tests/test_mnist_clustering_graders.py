@@ -18,8 +18,15 @@ from autograder import assignment
 from autograder.grading import Grader
 from autograder.testfiles import load_questions
 
+from .harness import (
+    appended,
+    assert_earns_only,
+    assert_no_cascade,
+    case_parameters,
+    load_module,
+    lost_cases,
+)
 from .harness import assert_loses_exactly as _assert_loses_exactly
-from .harness import load_module, lost_cases
 from .harness import patched as _patched
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,6 +103,12 @@ def test_legitimate_variant_scores_full_marks(entry, grader, tmp_path):
 def test_known_mistake_loses_exactly_its_cases(entry, grader, tmp_path):
     result = grader.grade(_patched(SOLUTION, entry, tmp_path, NAME))
     _assert_loses_exactly(result, entry["lost"], HIDDEN_SHAPES)
+    assert_no_cascade(result, case_parameters(NAME), SOLUTION.read_text(), entry["old"])
+
+
+@pytest.mark.parametrize("entry", TABLE["degenerate"], ids=lambda e: e["id"])
+def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, grader, tmp_path):
+    assert_earns_only(grader.grade(appended(SOLUTION, entry, tmp_path, NAME)), entry["kept"])
 
 
 @pytest.mark.parametrize("entry", TABLE["student"], ids=lambda e: e["file"])

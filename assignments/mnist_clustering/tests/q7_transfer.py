@@ -15,8 +15,8 @@ OK_FORMAT = False
 name = "q7_transfer"
 
 # Calibrated in docs/calibration/mnist_clustering.md.
-MIN_TRANSFER_ACCURACY = 0.6  # KNN(5) on the cluster-derived digits, 1,000 held-out images
-MIN_AGREEMENT = 0.97  # share of predictions equal to the grader's own KNN on other data
+MIN_TRANSFER_ACCURACY = 0.55  # KNN(5) on the cluster-derived digits, 1,000 held-out images
+MIN_AGREEMENT = 0.9  # share of predictions equal to the grader's own KNN on other data
 
 
 @functools.cache
