@@ -39,6 +39,7 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/bench_grading.py
+	$(BIN)/python bench/bench_mnist_clustering.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) bench-out .pytest_cache .ruff_cache

@@ -8,7 +8,6 @@ import weakref
 import numpy as np
 from otter.test_files import test_case
 from sklearn.decomposition import PCA
-from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import train_test_split
 
 OK_FORMAT = False

@@ -9,7 +9,6 @@ from otter.test_files import test_case
 from sklearn.cluster import SpectralClustering
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
-from sklearn.neighbors import KNeighborsClassifier
 
 OK_FORMAT = False
 name = "q7_transfer"

@@ -7,7 +7,6 @@ from otter.test_files import test_case
 from sklearn.cluster import SpectralClustering
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
-from sklearn.neighbors import KNeighborsClassifier
 
 OK_FORMAT = False
 name = "q7_transfer"
@@ -90,6 +89,8 @@ def _hidden_problem():
 
 @functools.cache
 def _hidden_reference(k):
+    from sklearn.neighbors import KNeighborsClassifier
+
     Z, y, Z_new = _hidden_problem()
     return KNeighborsClassifier(n_neighbors=k).fit(Z, y).predict(Z_new)
 
