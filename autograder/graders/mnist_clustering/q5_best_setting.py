@@ -50,6 +50,12 @@ _hidden_ties = [
     (0.5, 9, 6, 0.10),
     (0.7, 4, 2, 0.00),
 ]
+_hidden_full_tie = [
+    (1.0, 2, 3, 0.05),
+    (2.0, 2, 7, 0.05),
+    (2.0, 6, 7, 0.05),
+    (3.0, 2, 5, 0.15),
+]
 _hidden_edge = [
     (1.0, 2, 3, 0.05),
     (2.0, 2, 7, 0.05),
@@ -68,7 +74,7 @@ def hidden_ties(best_setting):
         "hint: among the rows with the most clusters take the lowest noise_fraction, and among "
         "those the first row."
     )
-    got = _pair(best_setting(_grid(_hidden_edge), max_noise=0.1), True)
+    got = _pair(best_setting(_grid(_hidden_full_tie), max_noise=0.25), True)
     assert got == (2.0, 2), (
         "on another grid with equal clusters and equal noise best_setting did not take the "
         "earlier row\nhint: on a full tie keep the first row of the grid."
