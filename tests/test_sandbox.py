@@ -1,11 +1,26 @@
 """Sandbox basics: hostile or broken submissions get an honest score, the batch goes on."""
 
+import ctypes
+import errno
 import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from autograder import assignment
 from autograder.grading import Grader
 from autograder.results import DID_NOT_IMPORT, FAILED, GRADED, NOT_RUN, PASSED, UNREADABLE
+from autograder.sandbox import jail, seccomp
+from autograder.sandbox import limits as limits_mod
+from autograder.sandbox.limits import Limits
+from autograder.sandbox.session import Session
 
 from .conftest import ENGINE
 
@@ -115,8 +130,10 @@ def test_files_network_processes_signals_and_env_are_off_limits(toy_grader, toy_
         del os.environ["CLUSTERLAB_TEST_SECRET"]
     message = {c.name: c for c in result.cases}[DOUBLE].output
     verdicts = message.split(": ", 1)[1].split(" [")[0].split()
-    # solutions, graders, /etc/passwd, /root, TCP, subprocess, kill(1), /tmp
-    assert verdicts[:8] == ["PermissionError"] * 8, message
+    # solutions, graders, /etc/passwd, /root: not even there in the child's view
+    assert verdicts[:4] == ["FileNotFoundError"] * 4, message
+    # TCP (Landlock), subprocess (seccomp), a process outside (PID namespace), /tmp (read-only)
+    assert verdicts[4:8] == ["PermissionError", "PermissionError", "ProcessLookupError", "OSError"]
     assert not escape.exists()
     env_message = {c.name: c for c in env.cases}[DOUBLE].output
     assert "CLUSTERLAB_TEST_SECRET" not in env_message
@@ -148,3 +165,214 @@ def test_unreadable_files_get_a_reason(toy_grader, tmp_path):
     empty.write_text("")
     res = toy_grader.grade(empty)
     assert res.score == 0 and all("has no function" in c.output for c in res.cases)
+
+
+# --- least privilege ------------------------------------------------------------
+def _linux_root() -> bool:
+    return sys.platform == "linux" and os.geteuid() == 0
+
+
+needs_root = pytest.mark.skipif(not _linux_root(), reason="namespaces need Linux and root")
+
+
+def _in_filtered_child(action) -> int:
+    """Run ``action`` in a forked child under the sandbox's seccomp filter; its wait status."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            limits_mod.no_new_privs()
+            seccomp.install(os.getpid())
+            os._exit(action())
+        finally:
+            os._exit(99)
+    return os.waitpid(pid, 0)[1]
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64" or sys.platform != "linux", reason="x86_64")
+def test_seccomp_kills_every_privileged_family_and_refuses_others_processes():
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {name: nrs[0] for name, nrs in seccomp._KILLED.items()}
+    calls = {
+        "reboot": (0xFEE1DEAD, 0x28121969, 0x12345678, 0),
+        "swapoff": (0,),
+        "bpf": (-1, 0, 0),
+        "perf_event_open": (0, 0, -1, -1, 0),
+        "keyctl": (-1, 0),
+        "io_uring_setup": (0, 0),
+        "ptrace": (-1, 0, 0, 0),
+        "process_vm_readv": (os.getpid(), 0, 0, 0, 0, 0),
+        "unshare": (0x10000000,),  # CLONE_NEWUSER
+        "setns": (-1, 0),
+        "mount": (0, 0, 0, 0, 0),
+        "memfd_create": (ctypes.c_char_p(b"x"), 0),
+    }
+    for name, args in calls.items():
+        status = _in_filtered_child(lambda n=nr[name], a=args: libc.syscall(n, *a) and 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSYS, name
+    x32 = _in_filtered_child(lambda: libc.syscall(0x40000000 + 39) and 0)  # x32 getpid
+    assert os.WIFSIGNALED(x32) and os.WTERMSIG(x32) == signal.SIGSYS
+
+    def errno_of(fn):
+        try:
+            fn()
+        except OSError as exc:
+            return exc.errno
+        return 0
+
+    other = os.getppid()
+    assert _in_filtered_child(lambda: errno_of(os.fork)) >> 8 == errno.EPERM
+    assert (
+        _in_filtered_child(
+            lambda: errno_of(lambda: resource.prlimit(other, resource.RLIMIT_NOFILE, (3, 3)))
+        )
+        >> 8
+        == errno.EPERM
+    )
+    assert (
+        _in_filtered_child(lambda: errno_of(lambda: os.setpriority(os.PRIO_PROCESS, other, 19)))
+        >> 8
+        == errno.EPERM
+    )
+    assert _in_filtered_child(
+        lambda: errno_of(lambda: os.setpriority(os.PRIO_USER, 0, 19))
+    ) >> 8 == (errno.EPERM)
+    assert _in_filtered_child(lambda: errno_of(lambda: os.sched_setaffinity(other, {0}))) >> 8 == (
+        errno.EPERM
+    )
+
+    def own_things():  # on itself, and threads: all allowed
+        resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE))
+        os.setpriority(os.PRIO_PROCESS, 0, os.getpriority(os.PRIO_PROCESS, 0))
+        os.sched_setaffinity(0, os.sched_getaffinity(0))
+        thread = threading.Thread(target=lambda: None)
+        thread.start()
+        thread.join()
+        return 0
+
+    assert _in_filtered_child(own_things) == 0
+
+
+@needs_root
+def test_the_child_is_unprivileged_alone_and_memory_limited(toy_submission):
+    """Its own uid, no capabilities, PID 1 of its own namespace, in a memory cgroup."""
+    toy = assignment.load("toy", root=ENGINE)
+    grader = Grader(toy)
+    session = Session(
+        grader.zygote(),
+        module_name="toy",
+        source=toy_submission("good").read_bytes(),
+        data_files=[],
+        limits=Limits(memory_mb=1024),
+        timeout=5,
+        protected=grader.protected,
+    )
+    try:
+        session.start()
+        assert session.missing == []
+        pid = session.child.pid
+        status = dict(
+            line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        )
+        uid = int(status["Uid"].split()[0])
+        assert uid >= jail.UID_BASE and uid != os.getuid()
+        assert set(status["Uid"].split()) == {str(uid)} and status["Groups"].strip() == ""
+        for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            assert int(status[cap], 16) == 0, cap
+        assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"
+        assert status["NSpid"].split()[-1] == "1", "PID 1 of a namespace of its own"
+        for ns in ("pid", "mnt", "net", "ipc", "uts"):
+            assert os.readlink(f"/proc/{pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}"), ns
+        memory = [
+            ln.split(":", 2)[2]
+            for ln in Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+            if ":memory:" in ln
+        ]
+        if memory and Path("/sys/fs/cgroup/memory").is_dir():
+            limit = Path(f"/sys/fs/cgroup/memory{memory[0]}/memory.limit_in_bytes").read_text()
+            assert int(limit) == 1024 * 1024 * 1024
+    finally:
+        session.close()
+        grader.close()
+
+
+@needs_root
+def test_a_tampered_or_dead_zygote_is_replaced_and_the_fork_retried(toy_grader, toy_submission):
+    zygote = toy_grader.zygote()
+    first = zygote.proc.pid
+    soft, hard = resource.prlimit(first, resource.RLIMIT_NOFILE)
+    resource.prlimit(first, resource.RLIMIT_NOFILE, (soft - 1, hard))
+    assert toy_grader.grade(toy_submission("good")).score == 5
+    assert zygote.proc.pid != first and "tampered: rlimits changed" in zygote.restarts[-1]
+    os.kill(zygote.proc.pid, signal.SIGKILL)
+    zygote.proc.wait()
+    assert toy_grader.grade(toy_submission("good")).score == 5
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """PID -> start time of every live descendant of ``root``."""
+    parents, starts = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            parents[int(entry)], starts[int(entry)] = int(fields[1]), fields[19]
+    found, frontier = {}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = starts[pid]
+                frontier.append(pid)
+    return found
+
+
+def _alive(pid: int, start: str) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    fields = stat.rsplit(")", 1)[1].split()
+    return fields[19] == start and fields[0] != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signals are Linux only")
+def test_killing_the_grader_leaves_no_orphan(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i in range(2):
+        (subs / f"loop{i}.py").write_text("while True:\n    pass\n")
+    cli = Path(sys.executable).parent / "clusterlab"
+    main = subprocess.Popen(
+        [str(cli), "grade", "handwriting", str(subs), "--out", str(tmp_path / "out")]
+        + ["--workers", "2", "--timeout", "30"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    family: dict[int, str] = {}
+    while time.monotonic() < deadline:
+        family.update(_descendants(main.pid))
+        children = [p for p in family if _alive(p, family[p]) and _sandboxed(p)]
+        if len(children) >= 2:
+            break
+        time.sleep(0.2)
+    else:
+        main.kill()
+        pytest.fail("no sandbox child started")
+    main.kill()
+    main.wait()
+    time.sleep(2)
+    left = [p for p, start in family.items() if _alive(p, start)]
+    assert left == [], f"orphans: {left}"
+
+
+def _sandboxed(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    nspid = next((ln for ln in status.splitlines() if ln.startswith("NSpid:")), "")
+    return nspid.split()[-1:] == ["1"] and len(nspid.split()) > 2

@@ -1,21 +1,27 @@
 """Attempts a submission makes, reported to the grader for the teacher (integrity flags).
 
-Two sources, both best effort (enforcement is the kernel's job, see limits.py):
+Three sources:
 
+- what the grader sees from outside, which the submission cannot hide: a child
+  killed by the seccomp filter (SIGSYS), by its memory cgroup, or by its CPU limit,
+  an audit channel flooded past what the grader keeps or closed by the submission
+  (see ``session.py``);
 - a Python audit hook (PEP 578) installed in the child before the student module
   is imported: hooks cannot be removed, and each watched event is written at once
-  to a pipe the grader reads, before the operation is attempted;
-- a static scan of the submitted source (``scan_source``), run in the grader.
+  to a pipe the grader reads, before the operation is attempted. The hook keeps no
+  state that ``gc`` could reach and change: everything it uses is in its (immutable)
+  default arguments, and an attempt to replace its code or defaults is refused;
+- a static scan of the submitted source (``scan_source``), run in the grader on the
+  source as Python decodes it (coding cookies included).
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import os
 import sys
-
-MAX_EVENTS = 100
-"""Most audit lines one child writes (a loop of attempts is one flag anyway)."""
+import tokenize
 
 _PROCESS = {
     "os.fork",
@@ -39,82 +45,148 @@ _FILES = {
     "os.link",
     "os.chmod",
     "os.chown",
+    "os.utime",
+    "os.setxattr",
+    "os.removexattr",
+    "os.chflags",
     "shutil.rmtree",
     "os.truncate",
 }
-_READS = {"sqlite3.connect", "glob.glob", "os.listdir", "os.scandir"}
+_READS = {"sqlite3.connect", "glob.glob", "os.listdir", "os.scandir", "os.listxattr"}
+_LIMITS = {"resource.prlimit"}
+_INTROSPECTION = {"gc.get_objects", "gc.get_referrers", "gc.get_referents"}
+_RAW_CALLS = frozenset(
+    {
+        "syscall", "prctl", "mount", "umount2", "unshare", "setns", "ptrace", "reboot",
+        "swapon", "swapoff", "memfd_create", "prlimit", "prlimit64", "setpriority",
+        "sched_setaffinity", "kill", "chmod", "chown", "setxattr", "utime", "utimes",
+        "keyctl", "pivot_root", "chroot", "setuid", "setresuid", "capset",
+    }
+)  # fmt: skip
 _FORBIDDEN_IMPORTS = ("solutions", "autograder", "otter", "clusterlab")
-WATCHED = _PROCESS | _SIGNAL | _NETWORK | _FILES | _READS | {"import"}
+WATCHED = frozenset(
+    _PROCESS | _SIGNAL | _NETWORK | _FILES | _READS | _LIMITS | _INTROSPECTION
+    | {"import", "ctypes.dlsym", "object.__setattr__"}
+)  # fmt: skip
+HOOK_NAME = "_clusterlab_audit_hook"
 
 
 def install(fd: int, scratch: str, readable: list[str]) -> None:
-    """Install the hook in this (child) process; events go to ``fd`` as text lines."""
-    write, realpath, fspath = os.write, os.path.realpath, os.fspath
-    scratch = realpath(scratch)
-    readable = tuple(p.rstrip("/") + "/" for p in readable) + (
+    """Install the hook in this (child) process; events go to ``fd`` as text lines.
+
+    The hook has no closure and no mutable state (a list or set found through ``gc``
+    could switch it off): the pipe, the paths and the helpers are default arguments,
+    which are a tuple, and replacing its ``__code__`` or defaults raises.
+    """
+    realpath = os.path.realpath
+    readable_prefixes = tuple(p.rstrip("/") + "/" for p in readable) + (
         "/proc/self/",
         f"/proc/{os.getpid()}/",
         "/dev/",
     )
     # tracebacks of the child's own frames look up these sources: not the student's doing
-    own = {
+    own = frozenset(
         realpath(m.__file__)
         for m in list(sys.modules.values())
         if getattr(m, "__name__", "").startswith("autograder") and getattr(m, "__file__", None)
-    }
-    left = [MAX_EVENTS]
+    )
+    sys.addaudithook(
+        _make_hook(fd, realpath(scratch), readable_prefixes, own)  # type: ignore[arg-type]
+    )
 
-    seen: set[str] = set()
 
-    def report(text: str) -> None:
-        if left[0] > 0 and text not in seen:
-            seen.add(text)
-            left[0] -= 1
+def _make_hook(fd, scratch, readable, own):
+    def _clusterlab_audit_hook(
+        event,
+        args,
+        _fd=fd,
+        _scratch=scratch,
+        _readable=readable,
+        _own=own,
+        _watched=WATCHED,
+        _write=os.write,
+        _realpath=os.path.realpath,
+        _fspath=os.fspath,
+        _isinstance=isinstance,
+        _str=str,
+        _int=int,
+        _tuple=tuple,
+        _any=any,
+        _files=frozenset(_FILES),
+        _reads=frozenset(_READS),
+        _process=frozenset(_PROCESS),
+        _signal=frozenset(_SIGNAL),
+        _network=frozenset(_NETWORK),
+        _introspection=frozenset(_INTROSPECTION),
+        _raw=_RAW_CALLS,
+        _forbidden=_FORBIDDEN_IMPORTS,
+        _name=HOOK_NAME,
+        _error=RuntimeError,
+        _getattr=getattr,
+        _len=len,
+        _bad_path=(TypeError, ValueError),
+        _os_error=OSError,
+    ):
+        if event not in _watched:
+            return
+
+        def report(text):
             try:
-                write(fd, (text[:300].replace("\n", " ") + "\n").encode("utf-8", "replace"))
-            except OSError:
+                _write(_fd, (text[:300].replace("\n", " ") + "\n").encode("utf-8", "replace"))
+            except _os_error:
                 pass
 
-    def outside(path: object) -> str | None:
-        if isinstance(path, int):
-            return None
-        try:
-            full = realpath(fspath(path))
-        except (TypeError, ValueError):
-            return None
-        if full == scratch or full.startswith(scratch + "/") or full == "/dev/null":
-            return None
-        return full
+        def outside(path):
+            if _isinstance(path, _int):
+                return None
+            try:
+                full = _realpath(_fspath(path))
+            except _bad_path:
+                return None
+            if full == _scratch or full.startswith(_scratch + "/") or full == "/dev/null":
+                return None
+            return full
 
-    def hook(event: str, args: tuple) -> None:
-        if event not in WATCHED:
-            return
-        if event == "import":
+        if event == "object.__setattr__":
+            code = _getattr(args[0], "__code__", None)
+            if _getattr(code, "co_name", None) == _name:
+                report("tried to switch off the audit hook")
+                raise _error("the audit hook cannot be changed")
+        elif event == "import":
             name = args[0] or ""
             top = name.split(".")[0]
-            if top in _FORBIDDEN_IMPORTS and not name.startswith("autograder.sandbox"):
+            if top in _forbidden and not name.startswith("autograder.sandbox"):
                 report(f"tried to import {top}")
         elif event == "open":
             full = outside(args[0])
-            writing = isinstance(args[1], str) and any(c in args[1] for c in "wax+")
-            if full and full not in own and (writing or not (full + "/").startswith(readable)):
+            writing = _isinstance(args[1], _str) and _any(c in args[1] for c in "wax+")
+            if full and full not in _own and (writing or not (full + "/").startswith(_readable)):
                 report(f"tried to {'write' if writing else 'read'} {full}")
-        elif event in _READS:
+        elif event in _reads:
             full = outside(args[0]) if args else None
-            if full and not (full + "/").startswith(readable):
+            if full and not (full + "/").startswith(_readable):
                 report(f"tried to read {full} ({event})")
-        elif event in _FILES:
+        elif event in _files:
             full = outside(args[0]) if args else None
             if full:
                 report(f"tried to change {full} ({event})")
-        elif event in _PROCESS:
+        elif event in _process:
             report(f"tried to start a process ({event})")
-        elif event in _SIGNAL:
+        elif event in _signal:
             report(f"tried to send a signal ({event} {args[:2]!r})")
-        elif event in _NETWORK:
+        elif event in _network:
             report(f"tried to use the network ({event} {args[1:2]!r})")
+        elif event == "resource.prlimit":
+            if args and args[0] not in (0, 1):
+                report(f"tried to change the limits of another process ({args[0]!r})")
+        elif event in _introspection:
+            report(f"walked the interpreter's objects ({event})")
+        elif event == "ctypes.dlsym":
+            name = args[1] if _len(args) > 1 else None
+            if _isinstance(name, _str) and name in _raw:
+                report(f"tried to call {name} through ctypes")
 
-    sys.addaudithook(hook)
+    return _clusterlab_audit_hook
 
 
 _MODULE_FLAGS = {
@@ -144,10 +216,25 @@ _PATCHABLE = {
 }
 
 
-def scan_source(source: str) -> list[str]:
-    """Suspicious constructs in a submission's source, as flags for the teacher."""
+def decode_source(source: bytes | str) -> tuple[str, str]:
+    """The source as Python would decode it (PEP 263 coding cookie), and the encoding."""
+    if isinstance(source, str):
+        return source, "utf-8"
     try:
-        tree = ast.parse(source)
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        return source.decode(encoding), encoding
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return source.decode("utf-8", "replace"), "utf-8"
+
+
+def scan_source(source: bytes | str) -> list[str]:
+    """Suspicious constructs in a submission's source, as flags for the teacher.
+
+    Bytes are decoded as Python would (a UTF-7 coding cookie cannot hide an import).
+    """
+    text, encoding = decode_source(source)
+    try:
+        tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     flags: list[str] = []
@@ -156,6 +243,8 @@ def scan_source(source: str) -> list[str]:
         if text not in flags:
             flags.append(text)
 
+    if encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "ascii", "us-ascii"):
+        flag(f"source declares the encoding {encoding[:40]} (hides text from a UTF-8 reader)")
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -194,6 +283,16 @@ def scan_source(source: str) -> list[str]:
                 "os.kill",
                 "signal.signal",
                 "threading.Thread",
+                "os.setpriority",
+                "os.sched_setaffinity",
+                "resource.prlimit",
+                "os.memfd_create",
+                "os.setxattr",
+                "os.chmod",
+                "os.chown",
+                "os.utime",
+                "gc.get_objects",
+                "gc.get_referents",
             ):
                 flag(f"source calls {name}")
         elif isinstance(node, ast.Attribute) and ast.unparse(node) == "os.environ":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import socket
 import struct
 import sys
@@ -17,7 +18,7 @@ import traceback
 from typing import Any
 
 from autograder import codec
-from autograder.sandbox import audit, probes
+from autograder.sandbox import audit, jail, probes
 from autograder.sandbox import limits as limits_mod
 
 MAX_MESSAGE_CHARS = 2000
@@ -173,6 +174,8 @@ def main(request: dict, fds: list[int]) -> None:
     """
     conn_fd, out_fd, audit_fd = fds
     try:
+        jail.parent_death_signal()  # dies with the zygote
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setsid()
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
@@ -186,7 +189,13 @@ def main(request: dict, fds: list[int]) -> None:
         sys.path[:] = [scratch] + [p for p in request["sys_path"] if p != scratch]
         sys.argv = [request["module_file"]]
         lim = limits_mod.Limits(**request["limits"])
-        missing = limits_mod.confine(lim, disabled=frozenset(request.get("disabled", ())))
+        missing = limits_mod.confine(
+            lim,
+            disabled=frozenset(request.get("disabled", ())),
+            cgroup_procs=request.get("cgroup_procs", ()),
+            cgroup_problem=request.get("cgroup_problem"),
+            pid_namespace=request.get("pid_namespace", "not requested"),
+        )
         audit.install(audit_fd, scratch, lim.read_paths)
         sock = socket.socket(fileno=conn_fd)
         server = Server(sock, request["module_name"], request["module_file"])

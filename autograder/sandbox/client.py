@@ -68,6 +68,8 @@ class Child:
         self.audit = _OutputReader(audit_r)
         self.audit.start()
         self.alive = True
+        self.audit_closed_early = False
+        """The audit pipe reached end-of-file while the child still answered."""
         self.missing = self.receive(import_timeout, "the sandbox")["confined"]
         self.ready = self.receive(import_timeout, "importing your module")
 
@@ -102,6 +104,8 @@ class Child:
             if length > self.max_frame:
                 raise codec.FrameTooLarge(f"{length:,} bytes")
             payload = self._read_exact(length, deadline)
+            if not self.audit.is_alive():  # only the child holds the write end
+                self.audit_closed_early = True
             return codec.decode_message(payload, from_handle or no_handles)
         except TimeoutError:
             self.kill()

@@ -86,7 +86,11 @@ def describe_status(status: str) -> str:
             name = f"signal {num}"
         if name == "SIGXCPU":
             return "it used up its CPU time"
+        if name == "SIGSYS":
+            return "the kernel stopped a forbidden system call"
         return f"killed by {name}"
+    if kind == "oom":
+        return "it used more memory than allowed"
     if kind == "exit":
         return f"exit code {num}"
     return "it stopped answering"

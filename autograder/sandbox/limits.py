@@ -1,18 +1,22 @@
 """Operating-system restrictions applied inside a sandbox child, before student code runs.
 
-Three layers, applied in this order by :func:`confine`:
+:func:`confine` applies these layers, in this order (each optional one can be
+switched off with CLUSTERLAB_SANDBOX_DISABLE, and each reports what it could not
+apply; the grader turns that into a warning that travels with every result):
 
-1. rlimits (everywhere): CPU seconds, address space, file size, open files, core
-   dumps, processes.
-2. seccomp (Linux x86_64/aarch64): new processes are refused (threads are
-   allowed), because RLIMIT_NPROC does not bind a process running as root.
-3. Landlock (Linux >= 5.13): the filesystem is read-only below the allowed
-   read paths, read-write below the scratch folder and invisible elsewhere; TCP
-   bind/connect are refused (ABI >= 4); signals to processes outside the sandbox
-   and abstract unix sockets are refused (ABI >= 6).
-
-Each layer reports what it could not apply; the grader turns that into a warning
-that travels with every result.
+1. ``cgroup``: join the memory and process cgroup the zygote made for this child
+   (memory counts memfd and tmpfs pages too), see :mod:`.cgroup`;
+2. ``netns``, ``mountns`` (+ IPC and UTS): new namespaces; with ``mountns``, a
+   filesystem view with only the read paths (read-only), the scratch (a tmpfs) and
+   /proc, and ``pivot_root`` into it, see :mod:`.jail`; ``pidns`` is made by the
+   zygote, which forks the child as PID 1 of a namespace of its own;
+3. rlimits (always, everywhere): CPU seconds, address space, file size, open
+   files, core dumps, processes;
+4. ``uid``: an unprivileged user id of its own, no groups, no capabilities;
+5. no_new_privs, then ``seccomp`` (:mod:`.seccomp`) and ``landlock``: the
+   filesystem is read-only below the read paths (minus the masked folders),
+   read-write below the scratch and invisible elsewhere; TCP bind/connect refused
+   (ABI >= 4); signals and abstract unix sockets outside refused (ABI >= 6).
 """
 
 from __future__ import annotations
@@ -34,16 +38,7 @@ _SCOPE_ABSTRACT_UNIX, _SCOPE_SIGNAL = 1, 2
 _FILE_ONLY = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV
 _READ = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
 
-# --- seccomp ------------------------------------------------------------------
-_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
-_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
-_EPERM, _ENOSYS = 1, 38
-_CLONE_THREAD = 0x00010000
-# arch: (AUDIT_ARCH, clone, clone3, fork or None, vfork or None)
-_ARCH = {
-    "x86_64": (0xC000003E, 56, 435, 57, 58),
-    "aarch64": (0xC00000B7, 220, 435, None, None),
-}
+_PR_SET_NO_NEW_PRIVS = 38
 
 
 @dataclass
@@ -66,6 +61,8 @@ class Limits:
     """Folders the child may read and write (its scratch folder first)."""
     scratch_mb: int = 256
     """Size of the scratch tmpfs (all files the child writes, together)."""
+    masked: list[str] = field(default_factory=list)
+    """Folders and files inside a read path the child must not see (graders, solutions)."""
 
 
 def _libc() -> ctypes.CDLL:
@@ -100,49 +97,6 @@ def no_new_privs() -> bool:
     return _libc().prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
 
 
-def deny_new_processes() -> str | None:
-    """Install a seccomp filter that refuses fork/vfork/clone without CLONE_THREAD.
-
-    Returns None on success, else the reason it could not be applied.
-    """
-    arch = _ARCH.get(platform.machine())
-    if platform.system() != "Linux" or arch is None:
-        return f"seccomp is not available on {platform.system()} {platform.machine()}"
-    audit_arch, clone, clone3, fork, vfork = arch
-
-    def stmt(code: int, k: int) -> bytes:
-        return struct.pack("HBBI", code, 0, 0, k)
-
-    def jeq(k: int, jt: int, jf: int) -> bytes:
-        return struct.pack("HBBI", 0x15, jt, jf, k)
-
-    ld, ret = 0x20, 0x06
-    deny, nosys = _RET_ERRNO | _EPERM, _RET_ERRNO | _ENOSYS
-    prog = [stmt(ld, 4), jeq(audit_arch, 1, 0), stmt(ret, deny), stmt(ld, 0)]
-    for nr in (fork, vfork):
-        if nr is not None:
-            prog += [jeq(nr, 0, 1), stmt(ret, deny)]
-    prog += [jeq(clone3, 0, 1), stmt(ret, nosys)]  # glibc falls back to clone()
-    prog += [
-        jeq(clone, 0, 3),
-        stmt(ld, 16),  # low 32 bits of args[0]: the clone flags
-        struct.pack("HBBI", 0x45, 1, 0, _CLONE_THREAD),  # jset CLONE_THREAD -> allow
-        stmt(ret, deny),
-        stmt(ret, _RET_ALLOW),
-    ]
-    code = b"".join(prog)
-    filt = ctypes.create_string_buffer(code, len(code))
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    fprog = SockFprog(len(prog), ctypes.addressof(filt))
-    libc = _libc()
-    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        return f"seccomp filter refused: {os.strerror(ctypes.get_errno())}"
-    return None
-
-
 def landlock_abi() -> int:
     """The Landlock ABI version of this kernel, or 0 when Landlock is unavailable."""
     nrs = _SYS.get(platform.machine())
@@ -150,6 +104,30 @@ def landlock_abi() -> int:
         return 0
     abi = _libc().syscall(nrs[0], None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     return max(abi, 0)
+
+
+def carve(paths: list[str], masked: list[str]) -> list[str]:
+    """The read paths with the masked ones cut out (Landlock only adds, never removes).
+
+    A read path that contains a masked folder is replaced by its entries, recursively,
+    leaving the masked ones out: site-packages minus ``autograder/graders``.
+    """
+    out: list[str] = []
+    masked = [m.rstrip("/") for m in masked]
+    for path in paths:
+        path = path.rstrip("/") or "/"
+        if any(m == path for m in masked):
+            continue
+        inside = [m for m in masked if m.startswith(path.rstrip("/") + "/")]
+        if not inside or not os.path.isdir(path):
+            out.append(path)
+            continue
+        try:
+            entries = sorted(os.listdir(path))
+        except OSError:
+            continue
+        out += carve([os.path.join(path, e) for e in entries], inside)
+    return out
 
 
 def landlock(limits: Limits) -> str | None:
@@ -174,7 +152,7 @@ def landlock(limits: Limits) -> str | None:
     if ruleset < 0:
         return f"Landlock ruleset refused: {os.strerror(ctypes.get_errno())}"
     try:
-        rules = [(p, _READ) for p in limits.read_paths]
+        rules = [(p, _READ) for p in carve(limits.read_paths, limits.masked)]
         rules += [(p, fs) for p in limits.write_paths]
         for path, access in rules:
             try:
@@ -201,75 +179,74 @@ def landlock(limits: Limits) -> str | None:
     return f"Landlock ABI {abi} does not cover {' and '.join(missing)}" if missing else None
 
 
-def new_network_namespace() -> str | None:
-    """Move this process into an empty network namespace (no interface but a down lo)."""
-    if platform.system() != "Linux":
-        return "network namespaces are Linux only"
-    if _libc().unshare(0x40000000) != 0:  # CLONE_NEWNET
-        return f"network namespace refused: {os.strerror(ctypes.get_errno())}"
-    return None
-
-
-def private_scratch(folder: str, size_mb: int) -> str | None:
-    """Mount a size-limited tmpfs over ``folder`` in a private mount namespace.
-
-    The files already in ``folder`` (the module, its data) are carried over. The
-    mount disappears with the process, and the tmpfs bounds what the child can
-    write in total (a disk bomb fills it, not the grader's disk).
-    """
-    if platform.system() != "Linux":
-        return "mount namespaces are Linux only"
-    files = {}
-    for name in os.listdir(folder):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path) and not os.path.islink(path):
-            with open(path, "rb") as fh:
-                files[name] = fh.read()
-    libc = _libc()
-    libc.mount.argtypes = [ctypes.c_char_p] * 3 + [ctypes.c_ulong, ctypes.c_char_p]
-    ms_rec, ms_private, ms_nosuid, ms_nodev = 1 << 14, 1 << 18, 2, 4
-    if libc.unshare(0x00020000) != 0:  # CLONE_NEWNS
-        return f"mount namespace refused: {os.strerror(ctypes.get_errno())}"
-    if libc.mount(None, b"/", None, ms_rec | ms_private, None) != 0:
-        return f"making mounts private refused: {os.strerror(ctypes.get_errno())}"
-    opts = f"size={size_mb}m,mode=0700".encode()
-    if libc.mount(b"tmpfs", folder.encode(), b"tmpfs", ms_nosuid | ms_nodev, opts) != 0:
-        return f"tmpfs scratch refused: {os.strerror(ctypes.get_errno())}"
-    for name, data in files.items():
-        with open(os.path.join(folder, name), "wb") as fh:
-            fh.write(data)
-    return None
-
-
-LAYERS = ("netns", "mountns", "seccomp", "landlock")
+LAYERS = ("netns", "mountns", "pidns", "uid", "cgroup", "seccomp", "landlock")
 """The optional layers; rlimits and deadlines are always on."""
 
 
-def confine(limits: Limits, *, disabled: frozenset[str] = frozenset()) -> list[str]:
+def confine(
+    limits: Limits,
+    *,
+    disabled: frozenset[str] = frozenset(),
+    cgroup_procs: list[str] = (),
+    cgroup_problem: str | None = None,
+    pid_namespace: str | None = "not requested",
+) -> list[str]:
     """Apply every layer this platform supports; return the protections that are missing.
 
-    ``disabled`` names layers to leave off (to emulate a platform without them).
+    ``disabled`` names layers to leave off (to emulate a platform without them);
+    ``cgroup_procs`` are the cgroup files to join (made by the zygote, or
+    ``cgroup_problem`` says why none); ``pid_namespace`` is None when the zygote
+    forked this child into a PID namespace of its own, else why it did not.
     """
+    from autograder.sandbox import cgroup, jail, seccomp
+
     missing = [f"{layer} disabled by configuration" for layer in LAYERS if layer in disabled]
-    steps = [
-        ("netns", new_network_namespace),
-        ("mountns", lambda: private_scratch(limits.write_paths[0], limits.scratch_mb)),
-    ]
-    for layer, step in steps:
-        if layer not in disabled and limits.write_paths:
-            err = step()
+    linux = platform.system() == "Linux"
+    if "pidns" not in disabled and pid_namespace:
+        missing.append(f"no PID namespace ({pid_namespace}): other processes are visible")
+    if "cgroup" not in disabled:
+        err = cgroup.join(list(cgroup_procs)) if cgroup_procs else cgroup_problem
+        if err:
+            missing.append(err)
+    uid = None
+    if "uid" not in disabled:
+        if linux and os.geteuid() == 0:
+            uid = jail.UID_BASE + jail.host_pid()
+        else:
+            missing.append("not running as root: the child keeps the grader's user id")
+    scratch = limits.write_paths[0] if limits.write_paths else None
+    if scratch and linux:
+        errs = jail.unshare_namespaces(mount="mountns" not in disabled, net="netns" not in disabled)
+        missing += errs
+        view = "mountns" not in disabled and not any("mount namespace" in e for e in errs)
+        if view:
+            err = jail.build_view(
+                scratch,
+                [*limits.read_paths, "/dev/null"],
+                limits.masked,
+                limits.scratch_mb,
+                uid,
+                proc=pid_namespace is None,
+            )
             if err:
                 missing.append(err)
-    if limits.write_paths:
-        os.chdir(limits.write_paths[0])  # the tmpfs, if one was mounted over the folder
+                view = False
+        if not view and uid is not None:
+            jail.chown_scratch(scratch, uid)
+    if scratch:
+        os.chdir(scratch)  # the tmpfs, if a view was built
     missing += apply_rlimits(limits)
+    if uid is not None:
+        err = jail.drop_privileges(uid)
+        if err:
+            missing.append(err)
     if disabled >= {"seccomp", "landlock"}:
         return missing
     if not no_new_privs():
         missing.append("no_new_privs could not be set: seccomp and Landlock are off")
         return missing
-    if not limits.processes and "seccomp" not in disabled:
-        err = deny_new_processes()
+    if "seccomp" not in disabled:
+        err = seccomp.install(os.getpid(), limits.processes)
         if err:
             missing.append(err)
     if "landlock" not in disabled:

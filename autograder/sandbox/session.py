@@ -30,8 +30,12 @@ from autograder.sandbox.zygote_client import (
     Zygote,
     disabled_layers,
     is_under,
+    masked_paths,
     safe_read_paths,
 )
+
+MAX_AUDIT_FLAGS = 50
+"""Most distinct audit attempts listed per submission (the rest are counted)."""
 
 
 class Session:
@@ -65,6 +69,7 @@ class Session:
         limits.write_paths = [self.scratch, "/dev/null"]
         limits.read_paths = safe_read_paths([*protected, os.path.dirname(self.scratch)])
         limits.read_paths += PROC_READ_PATHS
+        limits.masked = masked_paths([*protected, os.path.dirname(self.scratch)], limits.read_paths)
         self.request_base = {
             "scratch": self.scratch,
             "module_name": module_name,
@@ -131,11 +136,28 @@ class Session:
             self.child.output.join(timeout=1.0)
             self.child.audit.join(timeout=1.0)
             self.output_parts.append(self.child.output.text())
-            for line in self.child.audit.text().splitlines():
-                flag = f"attempt: {line.strip()}"
-                if line.strip() and flag not in self.events:
-                    self.events.append(flag)
+            self._audit_flags(self.child)
             self.child = None
+
+    def _audit_flags(self, child: Child) -> None:
+        """The child's audit lines as flags; a flooded channel is a flag of its own."""
+        audit = child.audit
+        lines = [ln.strip() for ln in audit.kept.decode("utf-8", "replace").splitlines()]
+        attempts = [f"attempt: {ln}" for ln in dict.fromkeys(ln for ln in lines if ln)]
+        new = [a for a in attempts if a not in self.events]
+        self.events += new[:MAX_AUDIT_FLAGS]
+        if len(new) > MAX_AUDIT_FLAGS:
+            self.events.append(f"audit: {len(new) - MAX_AUDIT_FLAGS} more attempts not listed")
+        if audit.dropped:
+            flag = (
+                f"audit: the submission wrote {audit.dropped + len(audit.kept):,} bytes to its "
+                f"audit channel; only the first {len(audit.kept):,} were read (flooded)"
+            )
+            self.events.append(flag)
+        if child.audit_closed_early and "audit: the submission closed its audit channel" not in (
+            self.events
+        ):
+            self.events.append("audit: the submission closed its audit channel")
 
     def close(self) -> None:
         self._retire()

@@ -1,10 +1,16 @@
 """The zygote: a clean process that has imported the scientific stack and forks children.
 
 Started by the grader with a scrubbed environment as
-``python -m autograder.sandbox.zygote FD`` where FD is one end of a
-``SOCK_SEQPACKET`` socket pair (``SOCK_DGRAM`` where that is missing). It never
-loads grader code, hidden tests or solutions, so a child forked from it holds
-nothing of the grader's in memory.
+``python -m autograder.sandbox.zygote FD PARENT`` where FD is one end of a
+``SOCK_SEQPACKET`` socket pair (``SOCK_DGRAM`` where that is missing) and PARENT
+the grader's PID. It never loads grader code, hidden tests or solutions, so a child
+forked from it holds nothing of the grader's in memory.
+
+It dies with the grader (parent-death signal). Each child is forked as PID 1 of a
+PID namespace of its own, in a cgroup of its own, so it can neither see nor touch
+the zygote. Before each fork the zygote checks that its own rlimits, priority and
+CPU affinity are what they were when it started; if anything changed it answers
+``{"error": "tampered ..."}`` and exits, and the grader starts a fresh zygote.
 
 Control messages (JSON, one per packet):
 
@@ -16,11 +22,17 @@ Control messages (JSON, one per packet):
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import resource
 import select
+import signal
 import socket
 import sys
+
+from autograder.sandbox import jail
+from autograder.sandbox.cgroup import Cgroups
 
 WARM_MODULES = [
     "numpy",
@@ -55,7 +67,20 @@ def _warm_up() -> None:
             pass
 
 
-def _reap(statuses: dict[int, str]) -> None:
+def own_settings() -> dict:
+    """What a child must not be able to change in the zygote: rlimits, priority, affinity."""
+    limits = {
+        name: resource.getrlimit(getattr(resource, name))
+        for name in dir(resource)
+        if name.startswith("RLIMIT_")
+    }
+    state = {"rlimits": limits, "nice": os.getpriority(os.PRIO_PROCESS, 0)}
+    if hasattr(os, "sched_getaffinity"):
+        state["affinity"] = sorted(os.sched_getaffinity(0))
+    return state
+
+
+def _reap(statuses: dict[int, str], cgroups: Cgroups, names: dict[int, str]) -> None:
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -63,10 +88,36 @@ def _reap(statuses: dict[int, str]) -> None:
             return
         if pid == 0:
             return
-        if os.WIFSIGNALED(status):
+        name = names.pop(pid, None)
+        if name and cgroups.ran_out_of_memory(name):
+            statuses[pid] = "oom"
+        elif os.WIFSIGNALED(status):
             statuses[pid] = f"signal {os.WTERMSIG(status)}"
         else:
             statuses[pid] = f"exit {os.waitstatus_to_exitcode(status)}"
+        if name:
+            cgroups.remove(name)
+
+
+def _fork(req: dict, cgroups: Cgroups, own_pid_ns: int | None, count: int) -> tuple[int, str]:
+    """Fork a child into a PID namespace and cgroup of its own; returns (pid, cgroup name)."""
+    disabled = set(req.get("disabled", ()))
+    name = f"c{count}"
+    req["cgroup_procs"], req["cgroup_problem"] = [], cgroups.problem
+    if "cgroup" not in disabled and not cgroups.problem:
+        memory = int(req.get("limits", {}).get("memory_mb", 2048))
+        req["cgroup_procs"] = cgroups.create(name, memory, tasks=64)
+        if not req["cgroup_procs"]:
+            req["cgroup_problem"] = "the child's cgroup could not be made"
+    req["pid_namespace"] = "not available"
+    if "pidns" not in disabled and own_pid_ns is not None:
+        req["pid_namespace"] = jail.new_pid_namespace_for_next_fork(own_pid_ns)
+    try:
+        pid = os.fork()
+    finally:
+        if req["pid_namespace"] is None and own_pid_ns is not None:
+            jail.restore_pid_namespace(own_pid_ns)
+    return pid, name
 
 
 def serve(ctl: socket.socket) -> None:
@@ -75,9 +126,24 @@ def serve(ctl: socket.socket) -> None:
 
     statuses: dict[int, str] = {}
     children: set[int] = set()
+    names: dict[int, str] = {}
+    cgroups = Cgroups()
+    try:
+        own_pid_ns: int | None = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        own_pid_ns = None
+    settings = own_settings()
+    counter = itertools.count()
+    try:
+        _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter)
+    finally:
+        cgroups.close()
+
+
+def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter):
     while True:
         select.select([ctl], [], [], 0.05)
-        _reap(statuses)
+        _reap(statuses, cgroups, names)
         try:
             msg, fds, _flags, _addr = socket.recv_fds(ctl, 1 << 16, 4, socket.MSG_DONTWAIT)
         except BlockingIOError:
@@ -87,7 +153,7 @@ def serve(ctl: socket.socket) -> None:
         req = json.loads(msg)
         if req.get("op") == "status":
             pid = req["pid"]
-            _reap(statuses)
+            _reap(statuses, cgroups, names)
             answer = statuses.get(pid) or ("running" if pid in children else "unknown")
             ctl.send(json.dumps({"status": answer}).encode())
             continue
@@ -96,18 +162,30 @@ def serve(ctl: socket.socket) -> None:
                 os.close(fd)
             ctl.send(json.dumps({"error": "bad request"}).encode())
             continue
-        pid = os.fork()
+        now = own_settings()
+        if now != settings:
+            changed = sorted(k for k in now if now[k] != settings[k])
+            for fd in fds:
+                os.close(fd)
+            ctl.send(json.dumps({"error": f"tampered: {', '.join(changed)} changed"}).encode())
+            return
+        pid, name = _fork(req, cgroups, own_pid_ns, next(counter))
         if pid == 0:
             ctl.close()
             child.main(req, fds)
         for fd in fds:
             os.close(fd)
         children.add(pid)
+        names[pid] = name
         ctl.send(json.dumps({"pid": pid}).encode())
 
 
 def main() -> None:
     ctl = socket.socket(fileno=int(sys.argv[1]))
+    jail.parent_death_signal()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up the cgroups on close
+    if len(sys.argv) > 2 and os.getppid() != int(sys.argv[2]):
+        return  # the grader died before the signal was armed
     _warm_up()
     ctl.send(json.dumps({"ready": os.getpid()}).encode())
     serve(ctl)

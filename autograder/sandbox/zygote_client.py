@@ -72,14 +72,20 @@ def _python_paths() -> list[str]:
 
 
 def safe_read_paths(protected: list[str]) -> list[str]:
-    """The child's read paths, minus any that contain a protected folder (graders, ...)."""
+    """The child's read paths: the installation, minus any inside a protected folder.
+
+    A read path that *contains* a protected folder (site-packages holding the
+    graders of a regular install) is kept; :func:`masked_paths` cuts the protected
+    folder out of it (an empty tmpfs in the child's view, left out of Landlock's rules).
+    """
     prot = [os.path.realpath(p) for p in protected]
-    keep = []
-    for path in _python_paths():
-        if any(p == path or p.startswith(path.rstrip("/") + "/") for p in prot):
-            continue
-        keep.append(path)
-    return keep
+    return [path for path in _python_paths() if not is_under(path, prot)]
+
+
+def masked_paths(protected: list[str], read_paths: list[str]) -> list[str]:
+    """The protected folders and files that lie inside a read path (to be hidden there)."""
+    prot = sorted({os.path.realpath(p) for p in protected if os.path.exists(p)})
+    return [p for p in prot if any(is_under(p, [r]) and p != r for r in read_paths)]
 
 
 def is_under(path: str, roots: list[str]) -> bool:
@@ -98,12 +104,24 @@ def _control_pair() -> tuple[socket.socket, socket.socket]:
 
 
 class Zygote:
-    """A warm process that forks sandbox children on request."""
+    """A warm process that forks sandbox children on request.
+
+    The process is replaced when it dies, when a fork fails, or when it reports that
+    its own limits, priority or affinity changed (``tampered``): the fork is then
+    retried once on a fresh zygote. The zygote dies with this process
+    (parent-death signal), and its children die with it.
+    """
 
     def __init__(self, *, python: str = sys.executable, start_timeout: float = 120.0):
         self._lock = threading.Lock()
-        parent, child = _control_pair()
+        self.python, self.start_timeout = python, start_timeout
         self.mpl_dir = tempfile.mkdtemp(prefix="clusterlab-mpl-")
+        self.restarts: list[str] = []
+        """Why the zygote process was replaced, oldest first (for the teacher)."""
+        self._start()
+
+    def _start(self) -> None:
+        parent, child = _control_pair()
         env = {k: os.environ[k] for k in _ZYGOTE_ENV_KEEP if k in os.environ}
         env.update(
             OMP_NUM_THREADS="1",
@@ -116,7 +134,7 @@ class Zygote:
         if "PYTHONPATH" in os.environ:  # an uninstalled checkout (tests, bench)
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         self.proc = subprocess.Popen(
-            [python, "-m", "autograder.sandbox.zygote", str(child.fileno())],
+            [self.python, "-m", "autograder.sandbox.zygote", str(child.fileno()), str(os.getpid())],
             pass_fds=[child.fileno()],
             env=env,
             stdin=subprocess.DEVNULL,
@@ -124,31 +142,45 @@ class Zygote:
         )
         child.close()
         self.ctl = parent
-        self.ctl.settimeout(start_timeout)
+        self.ctl.settimeout(self.start_timeout)
         try:
             ready = json.loads(self.ctl.recv(1 << 16) or b"{}")
-        except (TimeoutError, ValueError):
+        except (TimeoutError, ValueError, OSError):
             ready = {}
         if "ready" not in ready:
-            self.close()
+            self._stop()
+            shutil.rmtree(self.mpl_dir, ignore_errors=True)
             raise RuntimeError("the sandbox zygote did not start")
         self.ctl.settimeout(30)
 
-    def fork(self, request: dict, fds: list[int]) -> int:
-        with self._lock:
-            socket.send_fds(self.ctl, [json.dumps({"op": "fork", **request}).encode()], fds)
-            answer = json.loads(self.ctl.recv(1 << 16))
+    def _fork_once(self, request: dict, fds: list[int]) -> int:
+        socket.send_fds(self.ctl, [json.dumps({"op": "fork", **request}).encode()], fds)
+        answer = json.loads(self.ctl.recv(1 << 16) or b"{}")
         if "pid" not in answer:
-            raise RuntimeError(f"the zygote refused to fork: {answer}")
+            raise RuntimeError(f"the zygote refused to fork: {answer.get('error', answer)}")
         return answer["pid"]
 
+    def fork(self, request: dict, fds: list[int]) -> int:
+        """Fork a child; on any failure, replace the zygote and try once more."""
+        with self._lock:
+            try:
+                return self._fork_once(request, fds)
+            except (OSError, ValueError, RuntimeError) as exc:
+                self.restarts.append(str(exc)[:200] or type(exc).__name__)
+                self._stop()
+                self._start()
+                return self._fork_once(request, fds)
+
     def status(self, pid: int, wait: float = 1.0) -> str:
-        """Exit status of a child ("exit N", "signal N", "running" or "unknown")."""
+        """Exit status of a child ("exit N", "signal N", "oom", "running" or "unknown")."""
         deadline = time.monotonic() + wait
         while True:
-            with self._lock:
-                self.ctl.send(json.dumps({"op": "status", "pid": pid}).encode())
-                answer = json.loads(self.ctl.recv(1 << 16)).get("status", "unknown")
+            try:
+                with self._lock:
+                    self.ctl.send(json.dumps({"op": "status", "pid": pid}).encode())
+                    answer = json.loads(self.ctl.recv(1 << 16)).get("status", "unknown")
+            except (OSError, ValueError):
+                return "unknown"
             if answer != "running" or time.monotonic() > deadline:
                 return answer
             time.sleep(0.01)
@@ -156,7 +188,7 @@ class Zygote:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def close(self) -> None:
+    def _stop(self) -> None:
         try:
             self.ctl.close()
         finally:
@@ -166,4 +198,10 @@ class Zygote:
                     self.proc.wait(5)
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
+                    self.proc.wait(5)
+
+    def close(self) -> None:
+        try:
+            self._stop()
+        finally:
             shutil.rmtree(self.mpl_dir, ignore_errors=True)
