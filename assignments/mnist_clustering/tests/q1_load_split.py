@@ -136,3 +136,7 @@ def split_stratified(split):
         f"the test part holds {counts} images of the digits 0..9; expected 100 of each\n"
         "hint: pass `stratify=y` to train_test_split."
     )
+
+
+hidden_points = 3
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -108,3 +108,7 @@ def never_sees_test_rows(embed):
         "the same test image got another embedding when the other test images changed\n"
         "hint: transform X_test with the PCA fitted on X_train, row by row."
     )
+
+
+hidden_points = 4
+"""Points of this question's hidden checks, run when your teacher grades."""

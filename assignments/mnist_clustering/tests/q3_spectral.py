@@ -110,3 +110,7 @@ def same_seed_same_labels(spectral_labels):
         f"two calls with random_state=5 gave different labels for {changed} of 400 images\n"
         "hint: pass random_state on to SpectralClustering."
     )
+
+
+hidden_points = 4
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -204,3 +204,7 @@ def grid_runs_on_dask(dbscan_grid):
         "synchronous scheduler; expected the threaded scheduler\n"
         'hint: use `scheduler="threads"` (or the default of `dask.delayed`), not "sync".'
     )
+
+
+hidden_points = 6
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -43,3 +43,7 @@ def public_rule(best_setting):
         "hint: first drop the rows with noise_fraction above max_noise, then take the most "
         "clusters."
     )
+
+
+hidden_points = 7
+"""Points of this question's hidden checks, run when your teacher grades."""

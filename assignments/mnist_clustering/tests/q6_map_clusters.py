@@ -68,3 +68,7 @@ def public_mapping(map_clusters):
         f"the mapping gives {wrong}; expected { ({c: expected[c] for c in wrong}) }\n"
         "hint: count the digits among each cluster's members and take the most frequent one."
     )
+
+
+hidden_points = 5
+"""Points of this question's hidden checks, run when your teacher grades."""

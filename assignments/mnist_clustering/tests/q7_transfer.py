@@ -83,3 +83,7 @@ def public_accuracy(accuracy):
         f"accuracy gives {got!r}; expected 0.625 (5 of 8 entries are equal)\n"
         "hint: `np.mean(y_true == y_pred)`."
     )
+
+
+hidden_points = 6
+"""Points of this question's hidden checks, run when your teacher grades."""
