@@ -29,6 +29,8 @@ demo: install
 	  echo; \
 	done
 	@echo "Outputs: $(DEMO)/<assignment>/{gradebook.csv,report.md,results/,feedback/,grades.sqlite}"
+	@echo "Class reports (open in a browser):"; for dir in examples/*/; do \
+	  echo "  $(DEMO)/$$(basename $$dir)/report.html"; done
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,7 +41,9 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/bench_grading.py
+	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_steady.py
+	$(BIN)/python bench/bench_mnist_clustering.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) bench-out .pytest_cache .ruff_cache

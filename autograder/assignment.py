@@ -52,6 +52,17 @@ class Assignment:
         """The question files, in order (q1_..., q2_...)."""
         return sorted(self.grader_dir.glob("q*.py"), key=_question_order)
 
+    def support_files(self) -> list[Path]:
+        """What the question files load besides themselves: ``support/`` (the assignment's
+        ``_shared.py`` and data of the graders' own) and, when there is a ``support/``,
+        the kit every assignment shares (``graders/graderkit.py``)."""
+        support = self.grader_dir / "support"
+        if not support.is_dir():
+            return []
+        files = sorted(p for p in support.iterdir() if p.is_file() and p.suffix != ".pyc")
+        kit = self.grader_dir.parent / "graderkit.py"
+        return [kit if kit.is_file() else GRADERS_DIR / "graderkit.py", *files]
+
     def public_files(self) -> list[Path]:
         """The generated public copies in the student bundle."""
         return sorted((self.bundle_dir / "tests").glob("q*.py"), key=_question_order)

@@ -12,7 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -20,8 +20,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from autograder.assignment import Assignment
-from autograder.feedback import render_markdown, render_report
-from autograder.gradebook import Gradebook, atomic_write, gradebook_csv
+from autograder.gradebook import Gradebook
 from autograder.grading import Grader, SubmissionUnreadable, read_source
 from autograder.intake import (  # noqa: F401  (discover, student_id: the old home)
     Intake,
@@ -31,6 +30,7 @@ from autograder.intake import (  # noqa: F401  (discover, student_id: the old ho
     find_submissions,
     student_id,
 )
+from autograder.render import Batch, NotGraded, intake_lines, write_all
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 
 MAX_ATTEMPTS = 2
@@ -51,10 +51,13 @@ class BatchSummary:
 
 
 def graders_fingerprint(grader: Grader) -> str:
-    """Hash of the grader files: results graded by other graders are out of date."""
+    """Hash of the grader files and what they load (``support/``, the shared kit): results
+    graded by other graders are out of date."""
     h = hashlib.sha256()
     for q in grader.questions:
         h.update(q.path.read_bytes())
+    for path in grader.assignment.support_files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -75,7 +78,9 @@ def _file_hash(path: Path) -> str:
 _worker: Grader | None = None
 
 
-def _init_worker(name: str | Assignment, timeout: float | None, memory_mb: int | None) -> None:
+def _init_worker(
+    name: str | Assignment, timeout: float | None, memory_mb: int | None, figures: bool = True
+) -> None:
     global _worker
     from threadpoolctl import threadpool_limits
 
@@ -87,7 +92,7 @@ def _init_worker(name: str | Assignment, timeout: float | None, memory_mb: int |
         os._exit(1)  # the batch died before the signal was armed
 
     threadpool_limits(1)  # one core per worker: the workers share the machine's cores
-    _worker = Grader(name, timeout=timeout, memory_mb=memory_mb)
+    _worker = Grader(name, timeout=timeout, memory_mb=memory_mb, figures=figures)
 
 
 def _grade_in_worker(sub: Submission, protect: list[str]) -> dict:
@@ -134,6 +139,7 @@ def grade_batch(
     regrade: bool = False,
     scheduler: str | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
+    figures: bool = True,
 ) -> BatchSummary:
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
@@ -141,9 +147,10 @@ def grade_batch(
     :class:`~autograder.intake.NoSubmissions` when it holds none.
 
     With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
-    instead of ``workers`` local processes.
+    instead of ``workers`` local processes. ``figures=False`` leaves the figures out
+    of the feedback pages (they cost about 0.1-0.2 s per submission).
     """
-    grader = Grader(name, timeout=timeout, memory_mb=memory_mb)
+    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, figures=figures)
     fingerprint = graders_fingerprint(grader)
     summary = BatchSummary(out=out)
     intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
@@ -188,21 +195,25 @@ def grade_batch(
             finally:
                 grader.close()
         else:
-            _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, summary)
-        summary.problems += write_outputs(book, grader, out, intake=summary.intake)
+            _run_pool(
+                name, todo, protect, workers, (timeout, memory_mb, figures), grader, record, summary
+            )
+        summary.problems += write_outputs(
+            book, grader, out, intake=summary.intake, submissions=subs
+        )
     finally:
         book.close()
         intake.cleanup()
     return summary
 
 
-def _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, summary):
+def _run_pool(name, todo, protect, workers, settings, grader, record, summary):
     attempts: dict[str, int] = {}
     pending = list(todo)
     while pending:
         ctx = get_context("spawn")
         with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(name, timeout, memory_mb)
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(name, *settings)
         ) as pool:
             futures = {pool.submit(_grade_in_worker, sub, protect): sub for sub in pending}
             pending = []
@@ -233,36 +244,60 @@ def _run_pool(name, todo, protect, workers, timeout, memory_mb, grader, record, 
 
 
 def write_outputs(
-    book: Gradebook, grader: Grader, out: Path, *, intake: list[str] = ()
+    book: Gradebook,
+    grader: Grader,
+    out: Path,
+    *,
+    intake: Sequence[str] = (),
+    not_graded: Sequence[NotGraded] = (),
+    submissions: Sequence[Submission] = (),
+    similarity: bool = True,
 ) -> list[str]:
     """Rebuild every output file of the assignment from the gradebook, atomically.
 
-    A file that cannot be written is reported (returned) and the others are still written.
+    Every format in :mod:`autograder.render` is written; ``intake`` lines (``not
+    graded: <name>: <why>``, replacements, ...) and ``not_graded`` go into the class
+    report. With ``similarity`` the submissions are also compared with each other
+    (teacher-only outputs): the ``submissions`` of this run as they are now, else the
+    files the results were graded from. Returns a sentence per output that could not
+    be written.
     """
-    import json
-
-    name = grader.assignment.name
-    results = book.results(name)
-    questions = [q.name for q in grader.questions]
-    problems: list[str] = []
-
-    def write(path: Path, make: Callable[[], str]) -> None:
-        try:
-            atomic_write(path, make())
-        except (OSError, ValueError) as exc:
-            problems.append(f"{path.name} could not be written: {exc}")
-
-    write(out / "gradebook.csv", lambda: gradebook_csv(results, questions))
-    for r in results:
-        write(
-            out / "results" / f"{r.student}.json",
-            lambda r=r: json.dumps(r.to_gradescope(), indent=2, ensure_ascii=False) + "\n",
-        )
-        write(out / "feedback" / f"{r.student}.md", lambda r=r: render_markdown(r))
-    write(
-        out / "report.md",
-        lambda: render_report(
-            results, assignment=name, title=grader.assignment.title, intake=list(intake)
-        ),
+    a = grader.assignment
+    results = book.results(a.name)
+    from_intake, notes = intake_lines(list(intake))
+    batch = Batch(
+        assignment=a.name,
+        title=a.title,
+        questions=[q.name for q in grader.questions],
+        results=results,
+        not_graded=[*not_graded, *from_intake],
+        intake_notes=notes,
     )
-    return problems
+    problems = []
+    if similarity:
+        try:
+            batch.similarity = compare_submissions(a, results, submissions)
+        except (OSError, RuntimeError, ValueError) as exc:
+            problems.append(f"the similarity check could not run: {exc}")
+    return problems + write_all(batch, out)
+
+
+def compare_submissions(
+    a: Assignment, results: list[SubmissionResult], submissions: Sequence[Submission] = ()
+):
+    """Pairwise similarity of the graded students' files (the stub's code as boilerplate)."""
+    from autograder.similarity import compare, read_submission
+
+    paths = {r.student: Path(r.source) for r in results if r.source and r.status != UNREADABLE}
+    paths.update({s.student: s.path for s in submissions if s.student in paths})
+    sources = {}
+    for student, path in paths.items():
+        try:
+            code = read_submission(path) if path.is_file() and not path.is_symlink() else None
+        except OSError:
+            code = None
+        if code is not None:
+            sources[student] = code
+    stub = a.bundle_dir / f"{a.module}.py"
+    boilerplate = stub.read_text(encoding="utf-8") if stub.is_file() else ""
+    return compare(sources, boilerplate=boilerplate)

@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder import assignment as assignment_mod
-from autograder.feedback import render_text
 from autograder.results import PASSED
 
 app = typer.Typer(
@@ -23,8 +22,6 @@ app = typer.Typer(
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-_STYLES = {"✓": "green", "✗": "red", "–": "yellow", "!": "bold red"}
-
 
 def _load(name: str) -> assignment_mod.Assignment:
     try:
@@ -32,12 +29,6 @@ def _load(name: str) -> assignment_mod.Assignment:
     except assignment_mod.UnknownAssignment as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
-
-
-def _print_feedback(text: str) -> None:
-    for line in text.splitlines():
-        style = _STYLES.get(line[:1])
-        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
 
 
 @app.command("list")
@@ -131,9 +122,13 @@ def check(
     finally:
         grader.close()
     if as_json:
-        console.print_json(json.dumps(result.to_gradescope()))
+        from autograder.render.gradescope import results_json
+
+        console.print_json(json.dumps(results_json(result)))
     else:
-        _print_feedback(render_text(result, title=f"Checking {path} ({a.title})"))
+        from autograder.render.terminal import print_result
+
+        print_result(console, result, title=f"Checking {path} ({a.title})")
     if classroom50 is not None:
         from autograder.classroom50 import write_result
 
@@ -176,7 +171,7 @@ def grade(
         typer.Option(help="Grade on this Dask cluster (tcp://host:8786) instead of local workers."),
     ] = None,
 ) -> None:
-    """Grade a whole class; write results/, gradebook.csv, feedback/, report.md, grades.sqlite."""
+    """Grade a whole class; write results/, gradebook.csv, feedback/, report.html, grades.sqlite."""
     from autograder.batch import grade_batch
     from autograder.intake import NoSubmissions
 
@@ -219,8 +214,8 @@ def grade(
     for w in summary.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
     console.print(
-        f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.md'}\n"
-        f"results:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
+        f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.html'}"
+        f" (and report.md)\nresults:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
     )
 
 

@@ -34,7 +34,7 @@ def grade_remote(
     """Runs on a Dask worker: grade one submission's source in this worker's sandbox."""
     key = (assignment, timeout, memory_mb)
     if key not in _GRADERS:
-        _GRADERS[key] = Grader(assignment, timeout=timeout, memory_mb=memory_mb)
+        _GRADERS[key] = Grader(assignment, timeout=timeout, memory_mb=memory_mb, figures=True)
     grader = _GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="clusterlab-dask-") as tmp:
         path = Path(tmp) / f"{grader.assignment.module}.py"

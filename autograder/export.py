@@ -3,14 +3,23 @@
 The zip is made by ``otter generate`` itself from the same test files ClusterLab
 grades with, so a course on Gradescope and a course on ClusterLab grade alike
 (Gradescope's container then provides the isolation ClusterLab's sandbox gives here).
+
+Two settings make the zip behave like ClusterLab: ``show_hidden`` (hidden results are
+shown once grades are published, the visibility ClusterLab's results JSON gives them,
+``autograder.results.HIDDEN_VISIBILITY``), and the graders' ``support/`` folder (the
+assignment's ``_shared.py`` and the shared ``graderkit.py``, whose guard gives every call
+the assignment's timeout under ``otter run``). ``otter generate`` zips only
+``tests/*.py``, so ``support/`` is added to the zip afterwards.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 from autograder.assignment import Assignment
@@ -27,6 +36,7 @@ def otter_zip(assignment: Assignment, dest: Path) -> Path:
             shutil.copy(src, work / "tests" / src.name)
         for extra in assignment.grader_dir.glob("*.csv"):  # hidden data the cases read
             shutil.copy(extra, work / "tests" / extra.name)
+        (work / "otter_config.json").write_text(json.dumps(OTTER_CONFIG))
         files = []
         for data in assignment.data_paths:
             shutil.copy(data, work / data.name)
@@ -40,7 +50,8 @@ def otter_zip(assignment: Assignment, dest: Path) -> Path:
             "tests",
             "--output-path",
             str(dest),
-            "--no-config",
+            "--config",
+            "otter_config.json",
             "--no-environment",
         ]
         reqs = assignment.bundle_dir / "requirements.txt"
@@ -50,4 +61,11 @@ def otter_zip(assignment: Assignment, dest: Path) -> Path:
         else:
             cmd.append("--no-requirements")
         subprocess.run([*cmd, *files], cwd=work, check=True, capture_output=True, text=True)
+    with zipfile.ZipFile(dest, "a") as zf:
+        for src in assignment.support_files():
+            zf.write(src, f"tests/support/{src.name}")
     return dest
+
+
+OTTER_CONFIG = {"show_hidden": True}
+"""Settings of the exported zip (``otter_config.json``): see the module docstring."""

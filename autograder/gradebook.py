@@ -8,8 +8,6 @@ database and written atomically (temporary file, then rename).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sqlite3
@@ -162,28 +160,3 @@ class Gradebook:
             (assignment,),
         )
         return [SubmissionResult.from_dict(json.loads(r[0])) for r in rows]
-
-
-def gradebook_csv(results: list[SubmissionResult], questions: list[str]) -> str:
-    """One row per student, one column per question, then total, max, percent, status."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", *questions, "total", "max_score", "percent", "status"])
-    for r in results:
-        per_q = r.question_scores()
-        pct = 100.0 * r.score / r.max_score if r.max_score else 0.0
-        writer.writerow(
-            [
-                r.student,
-                *(_num(per_q.get(q, (0.0, 0.0))[0]) for q in questions),
-                _num(r.score),
-                _num(r.max_score),
-                f"{pct:.1f}",
-                r.status,
-            ]
-        )
-    return out.getvalue()
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"

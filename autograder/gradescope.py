@@ -148,7 +148,9 @@ def export_zip(
 
 def results_json(result: SubmissionResult) -> dict[str, Any]:
     """``result`` in Gradescope's results.json, with only the fields its specification names."""
-    ours = result.to_gradescope()
+    from autograder.render.gradescope import results_json as full_results
+
+    ours = full_results(result)
     out = {k: ours[k] for k in SPEC_TOP if k in ours}
     out["tests"] = [{k: t[k] for k in SPEC_TEST if k in t} for t in ours["tests"]]
     out["extra_data"] = {

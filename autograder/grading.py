@@ -121,6 +121,9 @@ class Grader:
         Seconds per call into student code (default: the assignment's).
     memory_mb : int, optional
         Address-space limit of the child (default: the assignment's).
+    figures : bool
+        After grading, draw the figures of the student's own results on public inputs
+        (:mod:`autograder.figures`) for their feedback page.
     """
 
     def __init__(
@@ -131,11 +134,15 @@ class Grader:
         timeout: float | None = None,
         memory_mb: int | None = None,
         test_files: list[Path] | None = None,
+        figures: bool = False,
     ):
         self.assignment = (
             name if isinstance(name, assignment_mod.Assignment) else assignment_mod.load(name)
         )
         self.public_only = public_only
+        self.figures = figures
+        self.figure_notes: list[str] = []
+        """Why figures of the last submission are missing (for whoever debugs a figures.py)."""
         self.timeout = timeout or self.assignment.timeout
         self.memory_mb = memory_mb or self.assignment.memory_mb
         files = test_files or self.assignment.grader_files()
@@ -150,6 +157,11 @@ class Grader:
     @property
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
+
+    @property
+    def hidden_points(self) -> float:
+        """Points of hidden cases this grader does not run (announced by ``check``)."""
+        return sum(q.hidden_points for q in self.questions)
 
     def zygote(self) -> Zygote:
         if self._zygote is None or not self._zygote.alive():
@@ -183,7 +195,10 @@ class Grader:
         path = Path(path)
         start = time.perf_counter()
         result = SubmissionResult(
-            student=student or path.stem, assignment=self.assignment.name, source=str(path)
+            student=student or path.stem,
+            assignment=self.assignment.name,
+            source=str(path),
+            hidden_points=self.hidden_points,
         )
         try:
             source = read_source(path)
@@ -221,6 +236,7 @@ class Grader:
                 source=source.decode("utf-8", "replace"),
                 import_error=import_error,
             )
+            memo = self._figure_memo(session, runner) if self.figures else None
             result.cases = run_questions(self.questions, runner)
         finally:
             session.close()
@@ -237,7 +253,40 @@ class Grader:
         if FAKE_RESULTS.search(result.output):
             result.integrity.append("output: printed text that looks like grading results")
         result.seconds = time.perf_counter() - start
+        if self.figures and import_error is None:
+            from autograder.figures import make_figures
+
+            try:
+                result.figures, self.figure_notes = make_figures(
+                    self.assignment,
+                    self.zygote(),
+                    source,
+                    protected=[*self.protected, *protect],
+                    memory_mb=self.memory_mb,
+                    # a function that ran out of time in grading would only do so again
+                    names={k: v for k, v in session.names.items() if k not in runner.timed_out},
+                    memo=memo,
+                )
+            except Exception as exc:  # figures never cost a grade, whatever went wrong
+                result.figures, self.figure_notes = [], [f"{type(exc).__name__}: {exc}"]
         return result
+
+    @staticmethod
+    def _figure_memo(session: Session, runner: CaseRunner):
+        """Record the public cases' calls for the figures; stop at the first hidden case."""
+        from autograder.figures import CallMemo
+
+        memo = CallMemo()
+        memo.record(session)
+        run = runner.run
+
+        def run_case(case):
+            if case.hidden:
+                memo.stop()
+            return run(case)
+
+        runner.run = run_case
+        return memo
 
 
 class BareGrader(Grader):

@@ -1,4 +1,4 @@
-"""Typed records of grading results, and their Gradescope ``results.json`` form."""
+"""Typed records of grading results (their output formats live in :mod:`autograder.render`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PASSED, FAILED, NOT_RUN = "passed", "failed", "not run"
+
+HIDDEN_VISIBILITY = "after_published"
+"""Gradescope visibility of a hidden case's result, in ClusterLab's results JSON and in the
+exported otter zip alike (``show_hidden``): the student sees it once grades are published."""
+
+
+def visibility(hidden: bool) -> str:
+    """Gradescope ``visibility`` of a case result: one rule for every output."""
+    return HIDDEN_VISIBILITY if hidden else "visible"
+
+
+def hidden_points_line(public_score: float, public_max: float, hidden_points: float) -> str:
+    """The announcement every student-facing run ends with when hidden cases exist."""
+    return (
+        f"public checks: {public_score:g}/{public_max:g} points; "
+        f"{hidden_points:g} more points are checked when your teacher grades"
+    )
+
 
 GRADED = "graded"
 """Submission status: the module imported and every case ran or was skipped for a reason."""
@@ -39,6 +57,27 @@ class CaseResult:
     """Wall time of the case."""
     detail: str = ""
     """For the teacher only: the traceback or reason behind ``output``."""
+    hint: str = ""
+    """One hint for the student (without the ``hint:`` prefix); rendered after the message."""
+    expected: str = ""
+    """What the check expected, as the student should read it (e.g. ``(10, 64)``)."""
+    actual: str = ""
+    """What the student's code gave, as the student should read it (e.g. ``(64, 10)``)."""
+
+    def text(self) -> str:
+        """The message, the expected and actual values and the hint, as one block of text.
+
+        The form every renderer without fields of its own uses (Gradescope's ``output``,
+        otter, pytest); a renderer with room for fields lays them out itself.
+        """
+        lines = [self.output] if self.output else []
+        if self.expected:
+            lines.append(f"expected: {self.expected}")
+        if self.actual:
+            lines.append(f"yours:    {self.actual}")
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -65,10 +104,17 @@ class SubmissionResult:
     """Suspicious events (exits, kills, rejected data) for the teacher."""
     seconds: float = 0.0
     """Wall time of the whole submission."""
+    hidden_points: float = 0.0
+    """Points of hidden cases that were not run (``clusterlab check``): announced to the
+    student as checked when the teacher grades."""
     sha256: str = ""
     """Hash of the submitted file."""
     source: str = ""
     """Path of the submitted file."""
+    figures: list[dict[str, str]] = field(default_factory=list)
+    """Pictures of what the student's code returned on public inputs, for their feedback
+    page: ``{"title", "caption", "mime", "data"}`` with ``data`` in base64 (made by
+    :mod:`autograder.figures`; never from hidden inputs or reference values)."""
 
     @property
     def score(self) -> float:
@@ -86,52 +132,14 @@ class SubmissionResult:
             out[c.question] = (round(s + c.score, 6), round(m + c.max_score, 6))
         return out
 
-    def to_gradescope(self) -> dict[str, Any]:
-        """The result in Gradescope's ``results.json`` schema (with our extras in extra_data)."""
-        return {
-            "score": self.score,
-            "max_score": self.max_score,
-            "execution_time": round(self.seconds, 3),
-            "output": "\n".join([*self.notes, self.message]).strip(),
-            "tests": [
-                {
-                    "name": c.name,
-                    "number": c.question,
-                    "score": c.score,
-                    "max_score": c.max_score,
-                    "status": "passed" if c.status == PASSED else "failed",
-                    "output": c.output if c.status != NOT_RUN else f"not run: {c.output}",
-                    "visibility": "after_published" if c.hidden else "visible",
-                }
-                for c in self.cases
-            ],
-            "extra_data": {
-                "student": self.student,
-                "assignment": self.assignment,
-                "status": self.status,
-                "integrity": self.integrity,
-                "warnings": self.warnings,
-                "sha256": self.sha256,
-                "cases": [
-                    {
-                        "question": c.question,
-                        "name": c.name,
-                        "status": c.status,
-                        "hidden": c.hidden,
-                        "seconds": round(c.seconds, 4),
-                        "detail": c.detail,
-                    }
-                    for c in self.cases
-                ],
-                "child_output": self.output,
-            },
-        }
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
         data = dict(data)
-        data["cases"] = [CaseResult(**c) for c in data.get("cases", [])]
+        known = set(CaseResult.__dataclass_fields__)
+        data["cases"] = [
+            CaseResult(**{k: v for k, v in c.items() if k in known}) for c in data.get("cases", [])
+        ]
         return cls(**data)

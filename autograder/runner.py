@@ -6,14 +6,20 @@ The runner judges; it does not render. Its rules, in order, for each case:
 2. a parameter names something the module does not define: *not run*;
 3. a parameter names a function that ran out of time earlier: *not run*
    (calling it again would only cost another time-out);
-4. otherwise the case runs: ``AssertionError`` fails it with its message; a
-   student exception, time-out or crash fails it with a message the student can
-   act on (in hidden cases without the exception text or exit code, which the
-   student's code controls and could use to echo hidden inputs).
+4. something the case relies on (its question file's ``DEPENDS`` entry) failed
+   earlier: *not run*, "because fit_kmeans failed" (a student function whose call
+   raised, ran out of time or crashed) or because a named case did not pass; the
+   failure is explained once, where it happened;
+5. otherwise the case runs: ``AssertionError`` fails it with its message (a
+   ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become
+   fields of the result); a student exception, time-out or crash fails it with a
+   message the student can act on (in hidden cases without the exception text or
+   exit code, which the student's code controls and could use to echo hidden inputs).
 """
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections.abc import Iterable
@@ -84,6 +90,10 @@ class CaseRunner:
         self.source = source
         self.import_error = import_error
         self.timed_out: dict[str, str] = {}
+        self.failed_functions: set[str] = set()
+        """Student functions a call of which raised, ran out of time or crashed."""
+        self.outcomes: dict[str, CaseResult] = {}
+        """``question.function`` -> result of every case run so far."""
         self._values: dict[str, Any] = {}
 
     def _value(self, name: str) -> Any:
@@ -102,7 +112,18 @@ class CaseRunner:
         for p in case.params:
             if p in self.timed_out:
                 return f"{p} was stopped earlier ({self.timed_out[p]})"
+        for dep in case.depends:
+            if "." in dep:
+                done = self.outcomes.get(dep)
+                if done is not None and done.status != PASSED:
+                    return f"the check “{done.name}” did not pass"
+            elif dep in self.timed_out or dep in self.failed_functions:
+                return f"{dep} failed"
         return None
+
+    def _record(self, case: Case, result: CaseResult) -> CaseResult:
+        self.outcomes[f"{case.question}.{case.function}"] = result
+        return result
 
     def run(self, case: Case) -> CaseResult:
         result = CaseResult(
@@ -116,20 +137,22 @@ class CaseRunner:
         reason = self.skip_reason(case)
         if reason is not None:
             result.status, result.output = NOT_RUN, reason
-            return result
+            return self._record(case, result)
         start = time.perf_counter()
         try:
             kwargs = {p: self._value(p) for p in case.params}
             case.func(**kwargs)
         except AssertionError as exc:
-            result.output = str(exc).strip() or "this check failed"
+            fill_failure(result, exc)
         except StudentError as exc:
+            self._function_failed(exc)
             result.output = exc.short if case.hidden else exc.student_message
             result.detail = exc.detail
         except SandboxError as exc:  # hidden cases: nothing the student's code controls
             if isinstance(exc, CallTimeout):
                 root = exc.label.split(".")[0].split("(")[0]
                 self.timed_out[root] = exc.student_message.split(" was ", 1)[-1]
+            self._function_failed(exc)
             result.output = exc.short if case.hidden else exc.student_message
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
@@ -141,7 +164,39 @@ class CaseRunner:
         else:
             result.status, result.score = PASSED, case.points
         result.seconds = time.perf_counter() - start
-        return result
+        return self._record(case, result)
+
+    def _function_failed(self, exc: SandboxError) -> None:
+        """Remember a student function whose own call failed (not a method of its result)."""
+        if _IDENTIFIER.fullmatch(exc.label or ""):
+            self.failed_functions.add(exc.label)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+FIELD_CAP = 500
+"""Longest hint, expected or actual value kept (characters)."""
+
+
+def fill_failure(result: CaseResult, exc: AssertionError) -> None:
+    """Message, hint, expected and actual of a failed check, as fields of ``result``.
+
+    A ``Failed`` (graderkit) carries them as attributes; a plain ``AssertionError`` has
+    its last ``hint:`` line taken out of the message into ``hint``.
+    """
+    message = getattr(exc, "message", None)
+    if isinstance(message, str):
+        result.output = message.strip() or "this check failed"
+        result.hint = str(getattr(exc, "hint", "") or "")[:FIELD_CAP]
+        result.expected = str(getattr(exc, "expected", "") or "")[:FIELD_CAP]
+        result.actual = str(getattr(exc, "actual", "") or "")[:FIELD_CAP]
+        return
+    lines = str(exc).strip().splitlines()
+    hints = [i for i, line in enumerate(lines) if line.strip().startswith("hint:")]
+    if hints:
+        i = hints[-1]
+        result.hint = lines[i].strip()[len("hint:") :].strip()[:FIELD_CAP]
+        lines = lines[:i] + lines[i + 1 :]
+    result.output = "\n".join(lines).strip() or "this check failed"
 
 
 def run_questions(questions: Iterable[Question], runner: CaseRunner) -> list[CaseResult]:

@@ -32,6 +32,11 @@ class Case:
     """The test function."""
     params: tuple[str, ...]
     """Its parameter names: student names, or ``env``."""
+    function: str = ""
+    """The test function's name (what ``DEPENDS`` tables refer to)."""
+    depends: tuple[str, ...] = ()
+    """What it relies on (the file's ``DEPENDS`` entry): student function names, and
+    cases as ``function`` (same file) or ``question.function``."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Question:
     name: str
     path: Path
     cases: tuple[Case, ...]
+    hidden_points: float = 0.0
+    """Points of hidden cases not loaded (``public_only``, or stripped from a public copy)."""
 
     @property
     def points(self) -> float:
@@ -61,6 +68,7 @@ def load_question(path: Path, *, public_only: bool = False) -> Question:
     resolved = TestFile.resolve_test_file_points(
         env.get("points"), [tc.to_dataclass() for tc in found]
     )
+    depends = _depends_table(env, path, {tc.test_func.__name__ for tc in found})
     cases = tuple(
         Case(
             question=env["name"],
@@ -69,12 +77,57 @@ def load_question(path: Path, *, public_only: bool = False) -> Question:
             hidden=bool(r.hidden),
             func=tc.test_func,
             params=tuple(inspect.signature(tc.test_func).parameters),
+            function=tc.test_func.__name__,
+            depends=tuple(
+                d if "." in d or d not in depends["_cases"] else f"{env['name']}.{d}"
+                for d in depends.get(tc.test_func.__name__, ())
+            ),
         )
         for tc, r in zip(found, resolved, strict=True)
         if not (public_only and r.hidden)
     )
-    return Question(name=env["name"], path=path, cases=cases)
+    stripped = sum(float(r.points) for r in resolved if public_only and r.hidden)
+    hidden_points = stripped + float(env.get("hidden_points", 0) or 0)
+    return Question(name=env["name"], path=path, cases=cases, hidden_points=hidden_points)
+
+
+def _depends_table(env: dict, path: Path, functions: set[str]) -> dict:
+    """The file's ``DEPENDS`` table, checked: keys are its cases, values lists of names.
+
+    Otter ignores the table (it is a plain module constant); ClusterLab's runner reports a
+    case whose dependency failed as *not run* with that reason.
+    """
+    table = env.get("DEPENDS", {})
+    if not isinstance(table, dict):
+        raise ValueError(f"{path}: DEPENDS must be a dict of case function -> list of names")
+    out: dict = {"_cases": functions}
+    for case, deps in table.items():
+        if case not in functions:
+            if "hidden_points" in env:
+                continue  # a public copy: the hidden case it names was stripped
+            raise ValueError(f"{path}: DEPENDS names {case!r}, which is not a case of this file")
+        if isinstance(deps, str) or not all(isinstance(d, str) for d in deps):
+            raise ValueError(f"{path}: DEPENDS[{case!r}] must be a list of names")
+        if case in deps:
+            raise ValueError(f"{path}: DEPENDS[{case!r}] names the case itself")
+        out[case] = tuple(deps)
+    return out
 
 
 def load_questions(paths: list[Path], *, public_only: bool = False) -> list[Question]:
-    return [load_question(p, public_only=public_only) for p in paths]
+    """Load every file; a dependency on a case must name a case that runs before it."""
+    questions = [load_question(p, public_only=public_only) for p in paths]
+    order = sorted((c for q in questions for c in q.cases), key=lambda c: c.hidden)
+    before: set[str] = set()
+    every = {f"{c.question}.{c.function}" for q in questions for c in q.cases}
+    for case in order:
+        for dep in case.depends:
+            if "." in dep and dep not in before:
+                if dep not in every and public_only:
+                    continue  # a hidden case of a public copy: never runs here
+                raise ValueError(
+                    f"{case.question}: DEPENDS of {case.function} names {dep}, which does not "
+                    "run before it (public cases run first, then hidden ones, in file order)"
+                )
+        before.add(f"{case.question}.{case.function}")
+    return questions

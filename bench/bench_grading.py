@@ -86,7 +86,8 @@ def main() -> None:
         paths = make_submissions(a.name, args.n, subs_dir)
 
         t0 = time.perf_counter()
-        summary = grade_batch(a.name, subs_dir, tmp / "out", workers=args.workers)
+        # like with like: bare draws no figures (bench_reports.py measures what they cost)
+        summary = grade_batch(a.name, subs_dir, tmp / "out", workers=args.workers, figures=False)
         ours = time.perf_counter() - t0
         from autograder.gradebook import Gradebook
 

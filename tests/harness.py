@@ -35,8 +35,9 @@ def patched(solution: Path, entry: dict, tmp_path: Path, module: str) -> Path:
 
 
 def lost_cases(result) -> dict[str, str]:
-    """Title -> student message of every case that did not earn full points."""
-    return {c.name: c.output for c in result.cases if c.score < c.max_score}
+    """Title -> student message (with its expected, actual and hint fields) of every case
+    that did not earn full points."""
+    return {c.name: c.text() for c in result.cases if c.score < c.max_score}
 
 
 def assert_loses_exactly(
@@ -60,7 +61,7 @@ def assert_loses_exactly(
     shows = leaks.search if isinstance(leaks, re.Pattern) else leaks
     for case in result.cases:
         if case.hidden and case.score < case.max_score:
-            assert not shows(case.output), f"{case.name!r}: {case.output!r}"
+            assert not shows(case.text()), f"{case.name!r}: {case.text()!r}"
 
 
 def appended(solution: Path, entry: dict, tmp_path: Path, module: str) -> Path:

@@ -281,9 +281,13 @@ def test_nothing_hidden_or_secret_reaches_student_visible_feedback(attacked):
     for student, result in attacked["results"].items():
         visible = [result.message] + [c.output for c in result.cases]
         feedback = (attacked["out"] / "feedback" / f"{student}.md").read_text()
-        for text in [*visible, feedback]:
+        page = (attacked["out"] / "feedback" / f"{student}.html").read_text()
+        for text in [*visible, feedback, page]:
             for canary in (*HIDDEN_CANARIES, "s3cret-token", SECRET):
                 assert canary not in text, (student, canary, text)
+        hidden = [c.name for c in result.cases if c.hidden]
+        assert hidden and not [name for name in hidden if name in page], student
+        assert "similarity" not in page.lower() and "integrity" not in page.lower()
     exfil = {c.name: c for c in attacked["results"]["exfiltrate_hidden"].cases}
     assert exfil["double works on other input"].output == "double ended the sandbox process"
     assert (

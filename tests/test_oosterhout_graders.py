@@ -44,12 +44,12 @@ def _patched(variant, tmp_path):
 
 def _assert_outcome(result, expected_lost):
     lost = _lost(result)
-    assert set(lost) == set(expected_lost), {n: c.output for n, c in lost.items()}
+    assert set(lost) == set(expected_lost), {n: c.text() for n, c in lost.items()}
     for name, fragment in expected_lost.items():
-        assert fragment in lost[name].output, (name, lost[name].output)
+        assert fragment in lost[name].text(), (name, lost[name].text())
         assert lost[name].status == "failed", (name, lost[name].status)
         if lost[name].hidden:  # says what failed, never the grader's numbers on hidden data
-            assert not re.search(r"\d[.,]\d", lost[name].output), (name, lost[name].output)
+            assert not re.search(r"\d[.,]\d", lost[name].text()), (name, lost[name].text())
     assert result.score == result.max_score - sum(c.max_score for c in lost.values())
 
 
@@ -61,12 +61,20 @@ def test_the_solution_scores_full_marks():
     assert sum(c.hidden for c in result.cases) == 11
 
 
-def test_the_stub_scores_zero_and_every_case_names_the_unfinished_function():
+def test_the_stub_scores_zero_and_names_each_unfinished_function_once():
     result = _grade(STUB)
     assert result.score == 0
+    explained = set()
     for case in result.cases:
-        assert case.status == "failed", (case.name, case.status)
-        assert "NotImplementedError" in case.output, (case.name, case.output)
+        if case.status == "failed":  # the first case of a function says what happened
+            assert "NotImplementedError" in case.output, (case.name, case.output)
+            function = case.output.split(" raised ")[0]
+            assert function not in explained, (case.name, case.output)
+            explained.add(function)
+        else:  # the others are not run, naming the function (DEPENDS), not re-explained
+            assert case.status == "not run", (case.name, case.status)
+            assert case.output.removeprefix("not run, because ").split(" failed")[0] in explained
+    assert len(explained) == 7
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # plots in your module are drawn, ne
 HERE = pathlib.Path(__file__).resolve().parent
 MODULE = "handwriting"
 MAGIC = re.compile(r"^\s*(?:%|!|[A-Za-z_][\w, ]*=\s*[%!])")
-_state = {"skipped": []}
+_state = {"skipped": [], "hidden_points": 0.0}
 
 
 def _student_file():
@@ -81,9 +81,33 @@ def _student():
             _state["module"] = None
             where = _where(exc)
             _state["error"] = f"{path.name} did not import: {type(exc).__name__}: {exc}{where}"
+        else:
+            # every call gets the assignment's time limit (tests/support/graderkit.py)
+            env = dict(vars(module))
+            shared = _support()
+            if shared is not None:
+                shared.KIT.guard_namespace(env)
+            _state["env"] = env
     if _state["module"] is None:
+        if _state.get("reported"):
+            raise CheckFailed(f"not run, because {_state['path'].name} did not import (see above)")
+        _state["reported"] = True
         raise CheckFailed(_state["error"])
     return _state["module"]
+
+
+def _support():
+    """tests/support/_shared.py, loaded once under the key the question files use."""
+    path = HERE / "tests" / "support" / "_shared.py"
+    if not path.is_file():
+        return None
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
 
 
 def _where(exc):
@@ -106,6 +130,27 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"checked {_state['path'].name}")
     for line in _state["skipped"]:
         terminalreporter.write_line(f"note: {line} is IPython, not Python; it was skipped")
+    # end like `clusterlab check`: the public points, and the hidden points still to come
+    done = _state.get("points", [])
+    if done and _state["hidden_points"]:
+        got = sum(p for passed, p in done if passed)
+        possible = sum(p for _, p in done)
+        terminalreporter.write_line(
+            f"public checks: {got:g}/{possible:g} points; "
+            f"{_state['hidden_points']:g} more points are checked when your teacher grades"
+        )
+
+
+def pytest_runtest_setup(item):
+    if isinstance(item, OtterCase):
+        item.user_properties.append(("points", float(item.case.points or 0)))
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _state.setdefault("points", []).append(
+            (report.passed, dict(report.user_properties).get("points", 0.0))
+        )
 
 
 def pytest_collect_file(parent, file_path):
@@ -126,6 +171,7 @@ class OtterTestFile(pytest.File):
 
         env = {"__file__": str(self.path), "__name__": f"public_tests.{self.path.stem}"}
         exec(compile(self.path.read_text(), str(self.path), "exec"), env)
+        _state["hidden_points"] += float(env.get("hidden_points", 0) or 0)
         for value in list(env.values()):
             if isinstance(value, test_case):
                 yield OtterCase.from_parent(self, name=value.name, case=value)
@@ -144,7 +190,7 @@ class OtterCase(pytest.Item):
         for name in params:
             if name != "env" and not hasattr(module, name):
                 raise CheckFailed(f"{_state['path'].name} has no function or variable `{name}`")
-        env = dict(vars(module))
+        env = dict(_state["env"])
         env["__source__"] = _state.get("source") or _state["path"].read_text()
         self.case.call_func(env)
 

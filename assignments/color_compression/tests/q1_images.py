@@ -98,3 +98,7 @@ def load_china(load_image):
 def pixels_china(to_pixels):
     img = _image("china.jpg")
     _check_pixels(img, to_pixels(img.copy()))
+
+
+hidden_points = 2
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -253,3 +253,7 @@ def _check_sampled(fit_palette, pixels, n_colors, random_state, hidden=False):
 @test_case(name="fit_palette fits on a random sample of at most sample_size pixels", points=2)
 def honours_sample_size(fit_palette):
     _check_sampled(fit_palette, _sample_input(), 2, 0)
+
+
+hidden_points = 5
+"""Points of this question's hidden checks, run when your teacher grades."""

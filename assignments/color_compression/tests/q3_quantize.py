@@ -207,3 +207,7 @@ def nearest_colour(quantize):
     img = _image("china.jpg")
     out = _values(img, _quantized(quantize, "china.jpg", 16), "quantize(china, palette)")
     _check_nearest(img, out, _reference_palette("china.jpg", 16))
+
+
+hidden_points = 2
+"""Points of this question's hidden checks, run when your teacher grades."""

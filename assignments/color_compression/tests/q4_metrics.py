@@ -143,3 +143,7 @@ def ratio_china(compression_ratio):
         f"compression_ratio(china, 16) gave {value:.6f}; expected {expected:.6f}\n"
         + _ratio_hint(427, 640, 16, value)
     )
+
+
+hidden_points = 4
+"""Points of this question's hidden checks, run when your teacher grades."""

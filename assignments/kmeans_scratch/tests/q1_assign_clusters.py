@@ -73,3 +73,7 @@ def ties_lowest_index(assign_clusters):
         "hint: when two centroids are equally close, keep the lower index "
         "(np.argmin does; a loop must use < rather than <=)."
     )
+
+
+hidden_points = 3
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -83,3 +83,7 @@ def keeps_empty_cluster(update_centroids):
         f"centroids {got.tolist()}; expected {EMPTY_EXPECTED} (no sample has label 1)\n"
         "hint: a cluster without samples keeps its centroid from old_centroids."
     )
+
+
+hidden_points = 3
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -71,3 +71,7 @@ def depends_on_rng(init_random):
         f"{len(SEEDS)} different generators all gave the same centroids\n"
         "hint: choose the rows with rng (e.g. rng.choice), and do not reseed inside."
     )
+
+
+hidden_points = 1
+"""Points of this question's hidden checks, run when your teacher grades."""

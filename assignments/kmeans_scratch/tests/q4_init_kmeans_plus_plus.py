@@ -123,3 +123,7 @@ def d2_sampling(init_kmeans_plus_plus):
         "hint: choose the first centre uniformly, then each next one with probability "
         "d² / d².sum() (rng.choice(n, p=...)), d = distance to the nearest chosen centre."
     )
+
+
+hidden_points = 1
+"""Points of this question's hidden checks, run when your teacher grades."""

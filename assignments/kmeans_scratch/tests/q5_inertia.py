@@ -46,3 +46,7 @@ def on_iris(inertia):
         "hint: the sum over all samples of the SQUARED distance to their own centroid "
         "(no square root, no mean)."
     )
+
+
+hidden_points = 2
+"""Points of this question's hidden checks, run when your teacher grades."""

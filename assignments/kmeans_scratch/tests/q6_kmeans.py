@@ -176,3 +176,7 @@ def same_random_state(kmeans):
         "centroids or labels\n"
         "hint: create one rng = np.random.default_rng(random_state) and draw everything from it."
     )
+
+
+hidden_points = 7
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -91,3 +91,7 @@ def matches_best(elbow):
             f"for k = {k} the inertia is {value:.2f}, below the lowest possible {best:.2f}\n"
             "hint: the inertia is the SUM of squared distances, not a mean or a square root."
         )
+
+
+hidden_points = 1
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -32,3 +32,7 @@ def well_formed(QUIZ):
     )
     extra = sorted(set(map(str, QUIZ)) - set(QUESTIONS))
     assert not extra, f"QUIZ has unknown question ids: {', '.join(extra)}"
+
+
+hidden_points = 5
+"""Points of this question's hidden checks, run when your teacher grades."""

@@ -1,0 +1,250 @@
+"""What the graders of every assignment share: failures with fields, a per-submission memo,
+and the guard that keeps the test files safe to run under otter.
+
+This file travels with the question files: ``clusterlab sync`` copies it into the student
+bundle's ``tests/`` and ``clusterlab export`` into the otter zip, next to each
+assignment's ``_shared.py``, which loads it by path. It needs the standard library only
+(graders run under plain otter, where ``autograder`` is not installed).
+
+- :class:`Failed` is an ``AssertionError`` whose hint, expected and actual values are
+  fields; ClusterLab's runner reads them, otter and pytest show ``str()``: the whole text.
+- :class:`Memo` remembers a student call's result (or exception) once per submission, in
+  every question file at once: ClusterLab binds one proxy per student function per
+  submission, otter and pytest one real function per process.
+- :class:`Kit` is one assignment's settings (module name, per-call timeout, the functions
+  of the student API). Under ``otter check`` / ``otter run`` (the submission runs in a
+  Jupyter kernel in grading mode) it wraps the student's functions in the kernel's
+  namespace so that a call that runs past the timeout fails its case and grading goes on,
+  a function that ran out of time is not called again, and a module that did not import
+  gives one clear message instead of ``'NoneType' object is not callable``.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any
+
+HINT = "hint: "
+
+
+class Failed(AssertionError):
+    """A check failed. ``message`` states the data; ``hint`` is one suggestion.
+
+    ``expected`` and ``actual`` are short renderings of the values compared (e.g. a
+    shape); leave them empty in hidden cases whose values would show hidden inputs.
+    """
+
+    def __init__(self, message: str, *, hint: str = "", expected: Any = "", actual: Any = ""):
+        self.message = str(message)
+        self.hint = str(hint)
+        self.expected = "" if expected is None else str(expected)
+        self.actual = "" if actual is None else str(actual)
+        lines = [self.message]
+        if self.expected:
+            lines.append(f"expected: {self.expected}")
+        if self.actual:
+            lines.append(f"yours:    {self.actual}")
+        if self.hint:
+            lines.append(HINT + self.hint)
+        super().__init__("\n".join(lines))
+
+
+def check(condition: Any, message: str, **fields: Any) -> None:
+    """Raise :class:`Failed` (message and fields) unless ``condition`` holds."""
+    if not condition:
+        raise Failed(message, **fields)
+
+
+class Stopped(Exception):
+    """A student call ran past the timeout (under otter and pytest; the sandbox has its own)."""
+
+
+def _unwrap(function: Any) -> Any:
+    return getattr(function, "__clusterlab_guarded__", function)
+
+
+class Memo:
+    """Results of student calls, kept once per submission.
+
+    ``memo.call("default", fit_kmeans, X, n_clusters=10)`` calls the student's function
+    the first time and returns the same result (or raises the same exception) every
+    later time, from any question file. Entries go when the student function goes (a
+    weak reference): one submission's results never reach the next.
+    """
+
+    def __init__(self) -> None:
+        self._by_function: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def call(self, key: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)``, made once per submission for each ``key``."""
+        return self.derived(key, function, lambda: function(*args, **kwargs))
+
+    def derived(self, key: str, function: Callable[..., Any], make: Callable[[], Any]) -> Any:
+        """``make()`` (a value derived from calls of ``function``), once per submission."""
+        store = self._by_function.setdefault(_unwrap(function), {})
+        if key not in store:
+            try:
+                store[key] = (True, make())
+            except Exception as exc:  # remembered and raised again, never swallowed
+                store[key] = (False, exc)
+        ok, value = store[key]
+        if not ok:
+            raise value
+        return value
+
+
+class Kit:
+    """One assignment's grading settings, shared by its question files.
+
+    Parameters
+    ----------
+    module : str
+        The student module's name (``handwriting`` for ``handwriting.py``).
+    timeout : float
+        Seconds per call into student code; equals ``timeout`` in ``assignment.toml``
+        (a test keeps them equal).
+    functions : iterable of str
+        The functions of the student API (the names the question files take).
+    """
+
+    def __init__(self, *, module: str, timeout: float, functions: Iterable[str]):
+        self.module = module
+        self.timeout = float(timeout)
+        self.functions = tuple(functions)
+        self.memo = Memo()
+        self.stopped: dict[str, float] = {}
+        self._import_reported = False
+        namespace = _otter_grading_namespace()
+        if namespace is not None:
+            self.guard_namespace(namespace)
+
+    # -- under otter and pytest -------------------------------------------------------
+    def guard_namespace(
+        self, namespace: dict[str, Any], error: BaseException | None = None
+    ) -> None:
+        """Wrap the student API in ``namespace`` (in place): time limits, one import message.
+
+        Functions the module does not define become stand-ins that fail with a clear
+        message: the module did not import (``error``, else the kernel's last error), or
+        the function is missing.
+        """
+        if error is None:
+            error = getattr(sys, "last_value", None)
+        defined = [n for n in self.functions if callable(namespace.get(n))]
+        for name in self.functions:
+            value = namespace.get(name)
+            if callable(value):
+                if not hasattr(value, "__clusterlab_guarded__"):
+                    namespace[name] = self.guard(name, value)
+            else:
+                namespace[name] = self._stand_in(name, None if defined else error)
+
+    def guard(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        """``function`` with the per-call timeout; after a time-out it is not called again."""
+
+        @functools.wraps(function)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if name in self.stopped:
+                raise Failed(
+                    f"{name} was stopped after {self.stopped[name]:g} s in an earlier check; "
+                    "not called again",
+                    hint="check the stopping condition of your loops.",
+                )
+            return _with_deadline(name, function, self.timeout, self.stopped, args, kwargs)
+
+        guarded.__clusterlab_guarded__ = function
+        return guarded
+
+    def _stand_in(self, name: str, error: BaseException | None) -> Callable[..., Any]:
+        def missing(*args: Any, **kwargs: Any) -> Any:
+            if error is None:
+                raise Failed(
+                    f"{self.module}.py has no function `{name}`",
+                    hint="keep the function names of the template.",
+                )
+            if self._import_reported:
+                raise Failed(f"not run, because {self.module}.py did not import (see above)")
+            self._import_reported = True
+            raise Failed(import_message(self.module, error))
+
+        missing.__clusterlab_guarded__ = missing
+        return missing
+
+
+def import_message(module: str, error: BaseException) -> str:
+    """``handwriting.py did not import: SyntaxError: invalid syntax (line 12)``."""
+    line = getattr(error, "lineno", None)
+    if line is None:
+        tb = error.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith(f"{module}.py") or tb.tb_next is None:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+    text = getattr(error, "msg", None) or str(error)
+    where = f" (line {line})" if line else ""
+    return f"{module}.py did not import: {type(error).__name__}: {text}{where}"
+
+
+def _otter_grading_namespace() -> dict[str, Any] | None:
+    """The kernel namespace of an ``otter check`` / ``otter run``, else None."""
+    otter, ipython = sys.modules.get("otter"), sys.modules.get("IPython")
+    notebook = getattr(otter, "Notebook", None)
+    if notebook is None or ipython is None or not getattr(notebook, "_grading_mode", False):
+        return None
+    shell = ipython.get_ipython()
+    return getattr(shell, "user_ns", None)
+
+
+def _with_deadline(
+    name: str,
+    function: Callable[..., Any],
+    timeout: float,
+    stopped: dict[str, float],
+    args: tuple,
+    kwargs: dict,
+) -> Any:
+    """Call ``function``; past ``timeout`` seconds fail with :class:`Failed` and move on.
+
+    In the main thread an interval timer interrupts the call; elsewhere the call runs in
+    a daemon thread that is abandoned when it overruns.
+    """
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+
+        def alarm(signum: int, frame: Any) -> None:
+            raise Stopped(name)
+
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            return function(*args, **kwargs)
+        except Stopped:
+            pass
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    else:
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = function(*args, **kwargs)
+            except BaseException as exc:  # handed to the calling thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if not worker.is_alive():
+            if "error" in box:
+                raise box["error"]
+            return box["value"]
+    stopped[name] = timeout
+    raise Failed(
+        f"{name} was stopped after {timeout:g} s",
+        hint="check the stopping condition of your loops.",
+    )

@@ -1,0 +1,92 @@
+"""Plain text for a terminal (``clusterlab check``), with colours through rich.
+
+The lines are made once, with their kind; :func:`print_result` colours by kind,
+so nothing re-parses rendered text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.markup import escape
+
+from autograder.render import message, pct, pts
+from autograder.results import (
+    FAILED,
+    NOT_RUN,
+    PASSED,
+    CaseResult,
+    SubmissionResult,
+    hidden_points_line,
+)
+
+MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
+STYLE = {PASSED: "green", FAILED: "red", NOT_RUN: "yellow", "problem": "bold red"}
+
+
+def case_lines(case: CaseResult, seen: set[str]) -> list[tuple[str, str]]:
+    """(kind, line) pairs for one case, in the house style (message indented, one hint).
+
+    A message already shown for an earlier case is shortened to its first line.
+    """
+    mark = f"  [{pts(case.score)}/{pts(case.max_score)}]"
+    if case.status == NOT_RUN:
+        return [(NOT_RUN, f"{MARK[NOT_RUN]} {case.name}: not run, because {case.output}{mark}")]
+    lines = [(case.status, f"{MARK.get(case.status, '?')} {case.name}{mark}")]
+    if case.status == FAILED:
+        text = message(case)
+        if text in seen:
+            first = text.splitlines()[0] if text else ""
+            lines.append(("", f"    {first} (same problem as above)"))
+        else:
+            lines += [("", f"    {line}") for line in text.splitlines()]
+            seen.add(text)
+    return lines
+
+
+def lines(result: SubmissionResult, *, title: str = "") -> Iterator[tuple[str, str]]:
+    """(kind, line) pairs of a result: question by question, then the total."""
+    yield "", title or f"{result.assignment}: {result.student}"
+    yield "", ""
+    if result.message:
+        yield "problem", f"! {result.message}"
+        yield "", ""
+    if result.notes:
+        for note in result.notes:
+            yield "", f"note: {note}"
+        yield "", ""
+    seen: set[str] = set()
+    scores = result.question_scores()
+    current = None
+    for i, case in enumerate(result.cases):
+        if case.question != current:
+            current = case.question
+            got, possible = scores[current]
+            if i:
+                yield "", ""
+            yield "", f"{current}  ({pts(got)}/{pts(possible)})"
+        yield from case_lines(case, seen)
+    yield "", ""
+    yield "", total_line(result)
+
+
+def total_line(result: SubmissionResult) -> str:
+    """``Score: 93/100 (93%)``; when hidden cases were left out (``clusterlab check``), the
+    announcement of the points still to come instead."""
+    if result.hidden_points:
+        return hidden_points_line(result.score, result.max_score, result.hidden_points)
+    percent = pct(result.score, result.max_score)
+    return f"Score: {pts(result.score)}/{pts(result.max_score)} ({percent:.0f}%)"
+
+
+def render_text(result: SubmissionResult, *, title: str = "") -> str:
+    """Plain-text feedback, as :func:`print_result` shows it without colours."""
+    return "\n".join(line for _, line in lines(result, title=title)) + "\n"
+
+
+def print_result(console: Console, result: SubmissionResult, *, title: str = "") -> None:
+    """Print the feedback to a rich console, each line coloured by its status."""
+    for kind, line in lines(result, title=title):
+        style = STYLE.get(kind)
+        console.print(f"[{style}]{escape(line)}[/]" if style else escape(line))
