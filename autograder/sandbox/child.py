@@ -17,7 +17,7 @@ import traceback
 from typing import Any
 
 from autograder import codec
-from autograder.sandbox import audit, jail, protocol
+from autograder.sandbox import audit, jail, probes, protocol
 from autograder.sandbox import limits as limits_mod
 
 MAX_MESSAGE_CHARS = 2000
@@ -115,7 +115,9 @@ class Server:
         if isinstance(req, protocol.Call):
             target = req.target
             fn = vars(self.module)[target] if isinstance(target, str) else target
-            return protocol.Ok(fn(*req.args, **req.kwargs))
+            with probes.Measure() as measure:
+                value = fn(*req.args, **req.kwargs)
+            return protocol.Ok(value, stats=measure.stats)
         if isinstance(req, protocol.GetAttr):
             return protocol.Ok(getattr(req.target, req.name))
         if isinstance(req, protocol.GetItem):

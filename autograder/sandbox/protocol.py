@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograder import codec
+from autograder.sandbox.probes import _PROBE_KEYS as PROBES
+from autograder.sandbox.probes import probe_stats
 
 MAX_TEXT = 2000
 """Most characters of an exception's text kept from a child."""
@@ -126,6 +128,8 @@ class Ok:
 
     value: Any
     notes: list[str] = field(default_factory=list)
+    stats: dict[str, dict[str, int]] = field(default_factory=dict)
+    """What the call did, by probe (:mod:`autograder.sandbox.probes`): ``{"dask": {...}}``."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ def reply_to_wire(reply: Reply) -> dict:
     if isinstance(reply, Ready):
         return {"ready": dict(reply.names)}
     if isinstance(reply, Ok):
-        return {"ok": reply.value, "notes": list(reply.notes)}
+        return {"ok": reply.value, "notes": list(reply.notes), **reply.stats}
     return {
         "error": {
             "kind": reply.kind,
@@ -173,7 +177,7 @@ def parse_reply(data: Any, expected: tuple[type, ...]) -> Reply:
     ProtocolError
         For anything but exactly a reply of an expected type with well-typed fields.
     """
-    if type(data) is not dict or len(data) not in (1, 2):
+    if type(data) is not dict or not 1 <= len(data) <= 2 + len(PROBES):
         raise ProtocolError("a reply is not a message")
     if Confined in expected and set(data) == {"confined"}:
         missing = data["confined"]
@@ -190,11 +194,11 @@ def parse_reply(data: Any, expected: tuple[type, ...]) -> Reply:
         ):
             raise ProtocolError("bad ready reply")
         return Ready(names)
-    if Ok in expected and set(data) <= {"ok", "notes"} and "ok" in data:
+    if Ok in expected and set(data) <= {"ok", "notes", *PROBES} and "ok" in data:
         notes = data.get("notes", [])
         if type(notes) is not list or not all(type(n) is str for n in notes):
             raise ProtocolError("bad notes in a reply")
-        return Ok(data["ok"], [n[:200] for n in notes[:MAX_NOTES]])
+        return Ok(data["ok"], [n[:200] for n in notes[:MAX_NOTES]], probe_stats(data))
     if Failed in expected and set(data) == {"error"}:
         return _failed(data["error"])
     raise ProtocolError("a reply of the wrong kind")

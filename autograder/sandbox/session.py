@@ -93,6 +93,7 @@ class Session:
         self.events: list[str] = []
         self.missing: list[str] = []
         self.names: dict[str, str] = {}
+        self.last_stats: dict[str, dict[str, int]] = {}
 
     # --- lifecycle -----------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -251,6 +252,7 @@ class Session:
         if isinstance(reply, protocol.Ok):
             for note in reply.notes:
                 self.events.append(f"returned: {label} returned {note}")
+            self.last_stats = reply.stats
             return reply.value
         line = self._line(reply.line)
         if reply.kind == "exit":
