@@ -45,10 +45,9 @@ def test_check_passes_the_solution_and_explains_the_stub():
     )
     stub = clusterlab("check", "handwriting", REPO / "assignments/handwriting/handwriting.py")
     assert stub.returncode == 1
-    assert (
-        "✗ fit_kmeans returns a fitted model: cluster_centers_, labels_ and inertia_" in stub.stdout
-    )
-    assert "not run, because fit_kmeans failed" in stub.stdout
+    assert "✗ fit_kmeans returns a fitted model" in stub.stdout
+    # explained once, then not run (the terminal may wrap the line)
+    assert "not run, because fit_kmeans failed" in " ".join(stub.stdout.split())
     assert "raised NotImplementedError" in stub.stdout
 
 
