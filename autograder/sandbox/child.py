@@ -18,7 +18,7 @@ import traceback
 from typing import Any
 
 from autograder import codec
-from autograder.sandbox import audit, jail
+from autograder.sandbox import audit, jail, probes
 from autograder.sandbox import limits as limits_mod
 
 MAX_MESSAGE_CHARS = 2000
@@ -132,7 +132,9 @@ class Server:
         if op == "call":
             target = req["target"]
             fn = vars(self.module)[target] if isinstance(target, str) else target
-            return {"ok": fn(*req.get("args", ()), **req.get("kwargs", {}))}
+            with probes.Measure() as measure:
+                value = fn(*req.get("args", ()), **req.get("kwargs", {}))
+            return {"ok": value, **measure.stats}
         if op == "getattr":
             return {"ok": getattr(req["target"], req["name"])}
         if op == "getitem":

@@ -71,13 +71,22 @@ class Handle:
 
 
 class RemoteFunction:
-    """A student function: calling it calls the function of that name in the child."""
+    """A student function: calling it calls the function of that name in the child.
+
+    ``last_call`` holds what the child counted during the last call (see
+    :mod:`autograder.sandbox.probes`), e.g. ``{"dask": {"computes": 1, "tasks": 6,
+    "threaded_tasks": 6}}``; empty when the call did nothing countable or failed.
+    """
 
     def __init__(self, session: Session, name: str):
         self._session, self.__name__ = session, name
+        self.last_call: dict[str, dict[str, int]] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call_global(self.__name__, args, kwargs)
+        self.last_call = {}
+        value = self._session.call_global(self.__name__, args, kwargs)
+        self.last_call = self._session.last_stats
+        return value
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__}>"

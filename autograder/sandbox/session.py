@@ -23,6 +23,7 @@ from autograder.sandbox.errors import (
     first_line,
 )
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.probes import probe_stats
 from autograder.sandbox.proxies import Handle, RemoteFunction
 from autograder.sandbox.zygote_client import (
     PROC_READ_PATHS,
@@ -84,6 +85,7 @@ class Session:
         self.events: list[str] = []
         self.missing: list[str] = []
         self.names: dict[str, str] = {}
+        self.last_stats: dict[str, dict[str, int]] = {}
 
     # --- lifecycle -----------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -245,4 +247,5 @@ class Session:
             self.events.append(f"returned: {label} returned {str(note)[:200]}")
         if "ok" not in reply:
             raise ChildDied(label, f"{label}: the sandbox sent a malformed reply")
+        self.last_stats = probe_stats(reply)
         return reply["ok"]
