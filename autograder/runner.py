@@ -68,12 +68,19 @@ class _LazyEnv(dict):
         super().__init__()
         self._runner = runner
         self._names = {*runner.bindings.names, "__source__"}
+        if callable(getattr(runner.bindings, "fresh_child", None)):
+            self._names.add("__restart__")
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._names:
             raise KeyError(key)
         if not dict.__contains__(self, key):
-            value = self._runner.source if key == "__source__" else self._runner._value(key)
+            if key == "__restart__":  # a determinism check in a fresh process (the last case)
+                value = self._runner.bindings.fresh_child
+            elif key == "__source__":
+                value = self._runner.source
+            else:
+                value = self._runner._value(key)
             dict.__setitem__(self, key, value)
         return dict.__getitem__(self, key)
 
@@ -171,6 +178,8 @@ class CaseRunner:
                 _fill_hidden_failure(result, exc, case)
             else:
                 fill_failure(result, exc)
+            if getattr(exc, "not_judged", False):  # graderkit.NotJudged: nothing to judge
+                result.status = NOT_RUN
         except StudentError as exc:
             self._function_failed(exc)
             result.output = message(exc, hidden=case.hidden)

@@ -23,7 +23,13 @@ sys.path.insert(0, str(REPO))
 from autograder import assignment  # noqa: E402
 from autograder.testfiles import load_questions  # noqa: E402
 
-NAMES = ("oosterhout", "kmeans_scratch", "color_compression", "mnist_clustering")
+NAMES = (
+    "handwriting",
+    "oosterhout",
+    "kmeans_scratch",
+    "color_compression",
+    "mnist_clustering",
+)
 DOC = REPO / "docs" / "calibration" / "single-bugs.md"
 
 HEADER = """# Single bugs and degenerate answers: what each costs

@@ -184,6 +184,11 @@ class Session:
         ):
             self.events.append("audit: the submission closed its audit channel")
 
+    def fresh_child(self) -> None:
+        """Replace the child: the next call starts a fresh process that imports the module
+        again (a determinism check across processes). Handles from before become stale."""
+        self._retire()
+
     def close(self) -> None:
         self._retire()
         shutil.rmtree(self.scratch, ignore_errors=True)
