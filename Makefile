@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/bench_grading.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_steady.py
+	$(BIN)/python bench/bench_mnist_clustering.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) bench-out .pytest_cache .ruff_cache

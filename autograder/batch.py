@@ -9,15 +9,10 @@ gradebook as it arrives, then rebuild every output file from the gradebook.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import signal
 import stat
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from autograder.assignment import Assignment
@@ -32,14 +27,12 @@ from autograder.intake import (  # noqa: F401  (discover, student_id: the old ho
     find_submissions,
     student_id,
 )
+from autograder.pool import WorkerSettings, run_pool
 from autograder.reference import check_reference
 from autograder.render import Batch, NotGraded, intake_lines, write_all
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 from autograder.settings import fingerprint as settings_fingerprint
 from autograder.settings import resolve
-
-MAX_ATTEMPTS = 2
-"""A submission whose worker dies this many times is recorded as a grader error."""
 
 
 @dataclass
@@ -78,33 +71,8 @@ def _file_hash(path: Path) -> str:
         return "unreadable:" + hashlib.sha256(str(exc).encode()).hexdigest()[:16]
 
 
-# --- workers ------------------------------------------------------------------
-_worker: Grader | None = None
-
-
-def _init_worker(
-    name: str | Assignment, timeout: float | None, memory_mb: int | None, figures: bool = True
-) -> None:
-    global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    from threadpoolctl import threadpool_limits
-
-    from autograder.sandbox.jail import parent_death_signal
-
-    parent_death_signal()  # a worker (and so its zygote and children) dies with the batch
-    parent = multiprocessing.parent_process()
-    if parent is not None and os.getppid() != parent.pid:
-        os._exit(1)  # the batch died before the signal was armed
-
-    threadpool_limits(1)  # one core per worker: the workers share the machine's cores
-    _worker = Grader(name, timeout=timeout, memory_mb=memory_mb, figures=figures)
-
-
-def _grade_in_worker(sub: Submission, protect: list[str]) -> dict:
-    return _grade_with(_worker, sub, protect).to_dict()
-
-
-def _grade_with(grader: Grader, sub: Submission, protect: list[str]) -> SubmissionResult:
+def grade_one(grader: Grader, sub: Submission, protect: list[str]) -> SubmissionResult:
+    """Grade one submission (or record why there is nothing to grade); never raises for it."""
     if not sub.path.exists() and not sub.path.is_symlink():
         result = SubmissionResult(
             student=sub.student,
@@ -120,7 +88,9 @@ def _grade_with(grader: Grader, sub: Submission, protect: list[str]) -> Submissi
     return result
 
 
-def _grader_error(grader: Grader, sub: Submission, why: str) -> SubmissionResult:
+def _grader_error(
+    grader: Grader, sub: Submission, why: str, flags: list[str] | None = None
+) -> SubmissionResult:
     result = SubmissionResult(
         student=sub.student,
         assignment=grader.assignment.name,
@@ -129,7 +99,7 @@ def _grader_error(grader: Grader, sub: Submission, why: str) -> SubmissionResult
         message=why,
     )
     result.cases = grader._not_run("grading stopped: " + why)
-    result.integrity = [why]
+    result.integrity = flags if flags is not None else [why]
     return result
 
 
@@ -141,6 +111,7 @@ def grade_batch(
     workers: int = 1,
     timeout: float | None = None,
     memory_mb: int | None = None,
+    budget: float | None = None,
     regrade: bool = False,
     scheduler: str | None = None,
     progress: Callable[[SubmissionResult], None] | None = None,
@@ -155,7 +126,9 @@ def grade_batch(
 
     With ``scheduler`` (``tcp://host:8786``) the grading runs on that Dask cluster
     instead of ``workers`` local processes. ``figures=False`` leaves the figures out
-    of the feedback pages (they cost about 0.1-0.2 s per submission).
+    of the feedback pages (they cost about 0.1-0.2 s per submission). ``budget``:
+    seconds all calls of one submission may take together (default: 10 times the
+    call timeout).
 
     The settings are resolved once (:func:`autograder.settings.resolve`; raises
     ``SettingsError``) and the reference solution must score 100% under them
@@ -164,7 +137,7 @@ def grade_batch(
     a = name if isinstance(name, Assignment) else load_assignment(name)
     settings = resolve(a, timeout=timeout, memory_mb=memory_mb)  # SettingsError
     timeout, memory_mb = settings.timeout, settings.memory_mb  # what every worker gets
-    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, figures=figures)
+    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=figures)
     fingerprint = settings_fingerprint(grader.assignment, settings)
     summary = BatchSummary(out=out)
     intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
@@ -212,16 +185,24 @@ def grade_batch(
                     lambda sub, why: record(_grader_error(grader, sub, why)),
                     timeout=timeout,
                     memory_mb=memory_mb,
+                    budget=budget,
                 )
             elif workers <= 1:
                 try:
                     for sub in todo:
-                        record(_grade_with(grader, sub, protect))
+                        record(grade_one(grader, sub, protect))
                 finally:
                     grader.close()
             else:
-                settings = (timeout, memory_mb, figures)
-                _run_pool(name, todo, protect, workers, settings, grader, record, summary)
+                settings = WorkerSettings(name, timeout, memory_mb, budget, figures)
+                summary.problems += run_pool(
+                    settings,
+                    todo,
+                    protect,
+                    workers,
+                    record,
+                    lambda sub, why, flags: record(_grader_error(grader, sub, why, flags)),
+                )
         except KeyboardInterrupt:  # Ctrl-C: keep what was graded, write every output
             summary.interrupted = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -235,53 +216,6 @@ def grade_batch(
         if summary.interrupted:
             signal.signal(signal.SIGINT, signal.default_int_handler)
     return summary
-
-
-def _run_pool(name, todo, protect, workers, settings, grader, record, summary):
-    attempts: dict[str, int] = {}
-    pending = list(todo)
-    while pending:
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_init_worker, initargs=(name, *settings)
-        ) as pool:
-            futures = {pool.submit(_grade_in_worker, sub, protect): sub for sub in pending}
-            pending = []
-            broken = False
-            while futures:
-                try:
-                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    _stop_pool(pool)
-                    raise
-                for fut in finished:
-                    sub = futures.pop(fut)
-                    try:
-                        record(SubmissionResult.from_dict(fut.result()))
-                    except BrokenProcessPool:
-                        broken = True
-                        attempts[sub.student] = attempts.get(sub.student, 0) + 1
-                        if attempts[sub.student] >= MAX_ATTEMPTS:
-                            record(
-                                _grader_error(
-                                    grader,
-                                    sub,
-                                    "a grading worker died twice while grading this submission",
-                                )
-                            )
-                        else:
-                            pending.append(sub)
-                    except Exception as exc:  # a bug in a grader: report it, carry on
-                        record(_grader_error(grader, sub, f"{type(exc).__name__}: {exc}"))
-            if broken:
-                summary.problems.append("a grading worker died; its submissions were retried")
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: its workers are killed, not waited for (Ctrl-C must act within 2 s)."""
-    for proc in list((pool._processes or {}).values()):
-        proc.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def write_outputs(

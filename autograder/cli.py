@@ -186,6 +186,13 @@ def grade(
         int | None,
         typer.Option(help="Memory limit per submission, 256-65536 MB (default: the assignment's)."),
     ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds all calls of one submission may take together (default: 10x --timeout).",
+            min=0.1,
+        ),
+    ] = None,
     regrade: Annotated[bool, typer.Option(help="Grade everything again.")] = False,
     force: Annotated[
         bool,
@@ -260,6 +267,7 @@ def grade(
             workers=workers,
             timeout=timeout,
             memory_mb=memory,
+            budget=budget,
             regrade=regrade,
             scheduler=scheduler,
             progress=progress,

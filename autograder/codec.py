@@ -8,7 +8,11 @@ pickles), pandas DataFrames and Series (as columns), and numpy ``Generator``s
 integer the sender's side keeps in a table; the receiver gets a proxy.
 
 The decoder is the trust boundary: it accepts exactly the tags below, checks
-every field, bounds depth and size, and never unpickles anything.
+every field, and never unpickles anything. Everything it can be made to spend is
+capped (:class:`DecodeLimits`): frame and header bytes, decoded bytes (each
+buffer may be used once), nodes, nesting depth, digits of an integer and
+seconds. Whatever goes wrong while decoding (unhashable keys, bad numbers, a
+parser's recursion limit) is a :class:`CodecError`, never another exception.
 
 Frame on the wire::
 
@@ -23,7 +27,9 @@ import io
 import json
 import math
 import struct
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,11 +37,47 @@ import numpy as np
 MAX_DEPTH = 64
 """Deepest nesting of containers accepted by the decoder."""
 
-MAX_NODES = 2_000_000
-"""Most tree nodes (values) accepted in one message."""
+MAX_NODES = 250_000
+"""Most tree nodes (values) accepted in one message (the digits as a list of lists: 117,000)."""
+
+JSON_PARTS_PER_NODE = 6
+"""Most commas, braces and brackets one node costs in a header (a handle node: 5). A header
+with more than this many per allowed node is refused before it is parsed."""
 
 DEFAULT_MAX_FRAME = 512 * 1024 * 1024
 """Largest frame (bytes) the grader accepts from a child unless told otherwise."""
+
+MAX_HEADER = 64 * 1024 * 1024
+"""Largest JSON header (bytes) of a frame: parsing it cannot be interrupted."""
+
+MAX_INT_DIGITS = 4_000
+"""Most decimal digits of an integer (Python refuses to parse more than 4,300)."""
+
+DECODE_SECONDS = 10.0
+"""Longest a decoder works on one message before it gives up."""
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """What decoding one message may cost the receiver.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Bytes of the frame, and of everything decoded from it (arrays, text).
+    max_nodes : int
+        Values in the tree (each list item, dict key and value counts one).
+    max_depth : int
+        Deepest nesting of containers.
+    seconds : float
+        Time the decoder may spend, counted from the start of decoding.
+    """
+
+    max_bytes: int = DEFAULT_MAX_FRAME
+    max_nodes: int = MAX_NODES
+    max_depth: int = MAX_DEPTH
+    seconds: float = DECODE_SECONDS
+
 
 _ARRAY_KINDS = set("biufcmMSU")  # no object (O) or void/structured (V) arrays
 
@@ -214,26 +256,57 @@ class Decoder:
     from_handle : callable
         Called with the handle node (a dict with ``"t": "handle"``); returns the
         proxy (grader side) or the referenced object (child side).
+    limits : DecodeLimits, optional
+        What decoding may cost (bytes, nodes, depth, seconds).
     """
 
-    def __init__(self, buffers: list[bytes], from_handle: Callable[[dict], Any]):
+    def __init__(
+        self,
+        buffers: list[bytes],
+        from_handle: Callable[[dict], Any],
+        limits: DecodeLimits | None = None,
+    ):
         self.buffers = buffers
         self.from_handle = from_handle
+        self.limits = limits or DecodeLimits()
         self.nodes = 0
+        self.decoded_bytes = 0
+        self.used: set[int] = set()
+        self.deadline = time.monotonic() + self.limits.seconds
+
+    def _count(self, nodes: int, nbytes: int = 0) -> None:
+        before = self.nodes
+        self.nodes += nodes
+        if self.nodes > self.limits.max_nodes:
+            raise CodecError(f"value has more than {self.limits.max_nodes:,} parts")
+        self.decoded_bytes += nbytes
+        if self.decoded_bytes > self.limits.max_bytes:
+            raise CodecError(f"value is larger than {self.limits.max_bytes:,} bytes")
+        if before >> 12 != self.nodes >> 12 and time.monotonic() > self.deadline:
+            raise CodecError(f"value took more than {self.limits.seconds:g} s to decode")
 
     def _buf(self, node: dict) -> bytes:
         i = node.get("b")
         if type(i) is not int or not 0 <= i < len(self.buffers):
             raise CodecError("bad buffer reference")
+        if i in self.used:
+            raise CodecError("a buffer is referenced twice")
+        self.used.add(i)
+        self._count(0, len(self.buffers[i]))
         return self.buffers[i]
 
     def decode(self, node: Any, depth: int = 0) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise CodecError(f"value has more than {MAX_NODES:,} parts")
-        if depth > MAX_DEPTH:
-            raise CodecError(f"value is nested more than {MAX_DEPTH} levels deep")
-        if node is None or type(node) in (bool, int, float, str):
+        self._count(1)
+        if depth > self.limits.max_depth:
+            raise CodecError(f"value is nested more than {self.limits.max_depth} levels deep")
+        if node is None or type(node) in (bool, float):
+            return node
+        if type(node) is int:
+            if not -(2**63) <= node < 2**63:
+                raise CodecError("an integer outside 64 bits must be tagged bigint")
+            return node
+        if type(node) is str:
+            self._count(0, len(node))
             return node
         if type(node) is not dict:
             raise CodecError(f"unexpected node of type {type(node).__name__}")
@@ -241,13 +314,22 @@ class Decoder:
         d = depth + 1
         if tag in ("list", "tuple", "set", "frozenset"):
             items = [self.decode(x, d) for x in _list(node.get("v"))]
-            return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
+            if tag == "list":
+                return items
+            try:
+                return {"tuple": tuple, "set": set, "frozenset": frozenset}[tag](items)
+            except TypeError:
+                raise CodecError(f"a {tag} holds an unhashable value") from None
         if tag == "dict":
             out = {}
             for pair in _list(node.get("v")):
                 if type(pair) is not list or len(pair) != 2:
                     raise CodecError("bad dict entry")
-                out[self.decode(pair[0], d)] = self.decode(pair[1], d)
+                key = self.decode(pair[0], d)
+                try:
+                    out[key] = self.decode(pair[1], d)
+                except TypeError:
+                    raise CodecError("a dict has an unhashable key") from None
             return out
         if tag == "nd":
             return _read_array(self._buf(node))
@@ -257,25 +339,33 @@ class Decoder:
                 raise CodecError("numpy scalar with a shape")
             return arr[()]
         if tag == "bigint":
-            return int(_str(node.get("v"))[:5000])
+            digits = _str(node.get("v"))
+            if len(digits) > MAX_INT_DIGITS + 1:
+                raise CodecError(f"an integer has more than {MAX_INT_DIGITS:,} digits")
+            try:
+                return int(digits)
+            except ValueError:
+                raise CodecError("bad integer") from None
         if tag == "float":
-            return float(_str(node.get("v")))
+            text = _str(node.get("v"))
+            if text not in ("inf", "-inf", "nan"):
+                raise CodecError("bad special float")
+            return float(text)
         if tag == "generator":
             return _generator(self.decode(node.get("state"), d))
         if tag in ("df", "series"):
             return self._pandas(node, d)
         if tag == "handle":
             return self.from_handle(node)
-        raise CodecError(f"unknown tag {tag!r}")
+        raise CodecError(f"unknown tag {str(tag)[:40]!r}")
 
     def _column(self, node: Any, d: int) -> Any:
         if type(node) is dict and node.get("t") == "strcol":
             values = _list(node.get("v"))
-            self.nodes += len(values)
-            if self.nodes > MAX_NODES:
-                raise CodecError(f"value has more than {MAX_NODES:,} parts")
+            self._count(len(values))
             if not all(v is None or type(v) is str for v in values):
                 raise CodecError("a text column holds something other than text")
+            self._count(0, sum(len(v) for v in values if v is not None))
             return np.array(values, dtype=object)
         if type(node) is dict and node.get("t") == "objcol":
             return np.array([self.decode(x, d) for x in _list(node.get("v"))], dtype=object)
@@ -292,6 +382,8 @@ class Decoder:
         name = self.decode(node.get("name"), d)
         if node.get("t") == "range":
             start, stop, step = (_int(x) for x in _list(node.get("v"))[:3])
+            if step == 0 or len(range(start, stop, step)) > self.limits.max_bytes:
+                raise CodecError("bad range index")
             return pd.RangeIndex(start, stop, step, name=name)
         if node.get("t") == "index":
             return pd.Index(self._column(node.get("data"), d), name=name)
@@ -362,17 +454,28 @@ def pack(tree: Any, buffers: list[bytes]) -> bytes:
     return b"".join([struct.pack("<QI", payload_len, len(header)), header, *buffers])
 
 
-def unpack(payload: bytes) -> tuple[Any, list[bytes]]:
-    """Split a frame payload (without its length prefix) into tree and buffers."""
+def unpack(
+    payload: bytes, max_header: int = MAX_HEADER, max_nodes: int = MAX_NODES
+) -> tuple[Any, list[bytes]]:
+    """Split a frame payload (without its length prefix) into tree and buffers.
+
+    The header is parsed only if it is small enough and has few enough parts: the JSON
+    parser cannot be interrupted, and builds every object before the decoder counts it.
+    """
     if len(payload) < 4:
         raise CodecError("truncated frame")
     (hlen,) = struct.unpack_from("<I", payload)
     if hlen > len(payload) - 4:
         raise CodecError("truncated frame header")
+    if hlen > max_header:
+        raise CodecError(f"frame header is larger than {max_header:,} bytes")
+    raw = payload[4 : 4 + hlen]
+    if raw.count(b",") + raw.count(b"{") + raw.count(b"[") > JSON_PARTS_PER_NODE * max_nodes:
+        raise CodecError(f"value has more than {max_nodes:,} parts")
     try:
-        header = json.loads(payload[4 : 4 + hlen])
-    except ValueError:
-        raise CodecError("frame header is not JSON") from None
+        header = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, too deep, an integer of 5,000 digits
+        raise CodecError("frame header is not JSON the decoder accepts") from None
     if type(header) is not dict or type(header.get("sizes")) is not list:
         raise CodecError("bad frame header")
     buffers, pos = [], 4 + hlen
@@ -381,6 +484,8 @@ def unpack(payload: bytes) -> tuple[Any, list[bytes]]:
             raise CodecError("bad buffer size")
         buffers.append(payload[pos : pos + size])
         pos += size
+    if pos != len(payload):
+        raise CodecError("bytes after the last buffer")
     return header.get("tree"), buffers
 
 
@@ -391,7 +496,25 @@ def encode_message(value: Any, to_handle: Callable[[Any], dict]) -> bytes:
     return pack(tree, enc.buffers)
 
 
-def decode_message(payload: bytes, from_handle: Callable[[dict], Any]) -> Any:
-    """Decode a frame payload back into a value (handles via ``from_handle``)."""
-    tree, buffers = unpack(payload)
-    return Decoder(buffers, from_handle).decode(tree)
+def decode_message(
+    payload: bytes, from_handle: Callable[[dict], Any], limits: DecodeLimits | None = None
+) -> Any:
+    """Decode a frame payload back into a value (handles via ``from_handle``).
+
+    Raises
+    ------
+    CodecError
+        For every way the payload can be wrong or too costly, whatever the cause.
+    """
+    limits = limits or DecodeLimits()
+    if len(payload) > limits.max_bytes:
+        raise FrameTooLarge(f"{len(payload):,} bytes")
+    tree, buffers = unpack(payload, max_nodes=limits.max_nodes)
+    try:
+        return Decoder(buffers, from_handle, limits).decode(tree)
+    except CodecError:
+        raise
+    except RecursionError:
+        raise CodecError("value is nested too deeply") from None
+    except Exception as exc:  # pandas/numpy refusing a forged part: still only bad data
+        raise CodecError(f"malformed value ({type(exc).__name__})") from None

@@ -30,11 +30,14 @@ def grade_remote(
     source: bytes,
     timeout: float | None,
     memory_mb: int | None,
+    budget: float | None = None,
 ) -> dict:
     """Runs on a Dask worker: grade one submission's source in this worker's sandbox."""
-    key = (assignment, timeout, memory_mb)
+    key = (assignment, timeout, memory_mb, budget)
     if key not in _GRADERS:
-        _GRADERS[key] = Grader(assignment, timeout=timeout, memory_mb=memory_mb, figures=True)
+        _GRADERS[key] = Grader(
+            assignment, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=True
+        )
     grader = _GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="clusterlab-dask-") as tmp:
         path = Path(tmp) / f"{grader.assignment.module}.py"
@@ -52,6 +55,7 @@ def grade_on_dask(
     *,
     timeout: float | None,
     memory_mb: int | None,
+    budget: float | None = None,
 ) -> None:
     """Submit every submission to the cluster at ``scheduler``; record results as they come.
 
@@ -75,6 +79,7 @@ def grade_on_dask(
                 source,
                 timeout,
                 memory_mb,
+                budget,
                 pure=False,
                 retries=1,
                 key=f"clusterlab-{sub.student}-{os.urandom(4).hex()}",

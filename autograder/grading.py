@@ -32,6 +32,9 @@ MAX_SOURCE_BYTES = 1024 * 1024
 """Largest submission file accepted (a student module is a few kilobytes)."""
 
 
+BUDGET_FACTOR = 10
+"""A submission's time budget, in per-call timeouts, unless one is given."""
+
 FAKE_RESULTS = re.compile(r'"(score|max_score|tests)"\s*:|all tests passed|\d+ passed', re.I)
 """Child output that imitates grading results (harmless, but worth telling the teacher)."""
 
@@ -121,6 +124,10 @@ class Grader:
         Seconds per call into student code (default: the assignment's).
     memory_mb : int, optional
         Address-space limit of the child (default: the assignment's).
+    budget : float, optional
+        Seconds all calls of one submission may take together (default:
+        :data:`BUDGET_FACTOR` times ``timeout``); a submission over it fails its
+        remaining cases with that reason.
     figures : bool
         After grading, draw the figures of the student's own results on public inputs
         (:mod:`autograder.figures`) for their feedback page.
@@ -134,6 +141,7 @@ class Grader:
         timeout: float | None = None,
         memory_mb: int | None = None,
         test_files: list[Path] | None = None,
+        budget: float | None = None,
         figures: bool = False,
     ):
         self.assignment = (
@@ -145,6 +153,7 @@ class Grader:
         """Why figures of the last submission are missing (for whoever debugs a figures.py)."""
         self.timeout = timeout or self.assignment.timeout
         self.memory_mb = memory_mb or self.assignment.memory_mb
+        self.budget = budget or BUDGET_FACTOR * self.timeout
         files = test_files or self.assignment.grader_files()
         self.questions: list[Question] = load_questions(files, public_only=public_only)
         self._zygote: Zygote | None = None
@@ -222,6 +231,7 @@ class Grader:
             limits=lim,
             timeout=self.timeout,
             protected=[*self.protected, *protect],
+            budget=self.budget,
         )
         try:
             try:

@@ -13,21 +13,40 @@ The runner judges; it does not render. Its rules, in order, for each case:
 5. otherwise the case runs: ``AssertionError`` fails it with its message (a
    ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become
    fields of the result); a student exception, time-out or crash fails it with a
-   message the student can act on (in hidden cases without the exception text or
-   exit code, which the student's code controls and could use to echo hidden inputs).
+   message the student can act on;
+6. the submission used up its time budget: *failed*, with that reason.
+
+A hidden case shows nothing the student's code chose, which it could use to echo
+a hidden input: no exception text, class name, line number or exit code, no
+expected/actual values, and of an assertion message only the check's own words
+(:func:`autograder.redact.own_words`). Messages and details are capped at
+:data:`~autograder.sandbox.errors.MESSAGE_LIMIT` characters.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import traceback
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from autograder.redact import is_own_text, own_words
 from autograder.results import FAILED, NOT_RUN, PASSED, CaseResult
-from autograder.sandbox.errors import CallTimeout, SandboxError, StudentError
+from autograder.sandbox.errors import (
+    MESSAGE_LIMIT,
+    BudgetExceeded,
+    CallTimeout,
+    SandboxError,
+    StudentError,
+    cap,
+    message,
+)
 from autograder.testfiles import Case, Question
+
+HIDDEN_FAILED = "this check failed on input you do not see"
+"""A hidden case's message when its assertion's words are not literal text of the check."""
 
 
 class Bindings(Protocol):
@@ -49,12 +68,19 @@ class _LazyEnv(dict):
         super().__init__()
         self._runner = runner
         self._names = {*runner.bindings.names, "__source__"}
+        if callable(getattr(runner.bindings, "fresh_child", None)):
+            self._names.add("__restart__")
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._names:
             raise KeyError(key)
         if not dict.__contains__(self, key):
-            value = self._runner.source if key == "__source__" else self._runner._value(key)
+            if key == "__restart__":  # a determinism check in a fresh process (the last case)
+                value = self._runner.bindings.fresh_child
+            elif key == "__source__":
+                value = self._runner.source
+            else:
+                value = self._runner._value(key)
             dict.__setitem__(self, key, value)
         return dict.__getitem__(self, key)
 
@@ -90,6 +116,8 @@ class CaseRunner:
         self.source = source
         self.import_error = import_error
         self.timed_out: dict[str, str] = {}
+        self.out_of_budget: str | None = None
+        """Why the remaining cases fail, once the submission used up its time budget."""
         self.failed_functions: set[str] = set()
         """Student functions a call of which raised, ran out of time or crashed."""
         self.outcomes: dict[str, CaseResult] = {}
@@ -138,31 +166,49 @@ class CaseRunner:
         if reason is not None:
             result.status, result.output = NOT_RUN, reason
             return self._record(case, result)
+        if self.out_of_budget is not None:
+            result.output = self.out_of_budget
+            return self._record(case, result)
         start = time.perf_counter()
         try:
             kwargs = {p: self._value(p) for p in case.params}
             case.func(**kwargs)
         except AssertionError as exc:
-            fill_failure(result, exc)
+            if case.hidden:
+                _fill_hidden_failure(result, exc, case)
+            else:
+                fill_failure(result, exc)
+            if getattr(exc, "not_judged", False):  # graderkit.NotJudged: nothing to judge
+                result.status = NOT_RUN
         except StudentError as exc:
             self._function_failed(exc)
-            result.output = exc.short if case.hidden else exc.student_message
+            result.output = message(exc, hidden=case.hidden)
             result.detail = exc.detail
         except SandboxError as exc:  # hidden cases: nothing the student's code controls
             if isinstance(exc, CallTimeout):
-                root = exc.label.split(".")[0].split("(")[0]
-                self.timed_out[root] = exc.student_message.split(" was ", 1)[-1]
+                self.timed_out[exc.function] = f"stopped after {exc.seconds:g} s"
+            if isinstance(exc, BudgetExceeded):
+                self.out_of_budget = message(exc)
             self._function_failed(exc)
-            result.output = exc.short if case.hidden else exc.student_message
+            result.output = message(exc, hidden=case.hidden)
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
-            first = (str(exc).strip().splitlines() or [""])[0][:200]
-            result.output = (
-                f"the check could not use what your code returned: {type(exc).__name__}: {first}"
-            )
+            if case.hidden:
+                result.output = (
+                    f"the check could not use what your code returned ({type(exc).__name__})"
+                )
+            else:
+                first = (str(exc).strip().splitlines() or [""])[0][:200]
+                result.output = (
+                    "the check could not use what your code returned: "
+                    f"{type(exc).__name__}: {first}"
+                )
             result.detail = traceback.format_exc(limit=-6)
         else:
             result.status, result.score = PASSED, case.points
+        result.output = cap(result.output)
+        if len(result.detail) > MESSAGE_LIMIT:  # a traceback: its end says the most
+            result.detail = "…" + result.detail[-(MESSAGE_LIMIT - 1) :]
         result.seconds = time.perf_counter() - start
         return self._record(case, result)
 
@@ -175,6 +221,19 @@ class CaseRunner:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIELD_CAP = 500
 """Longest hint, expected or actual value kept (characters)."""
+
+
+def _fill_hidden_failure(result: CaseResult, exc: AssertionError, case: Case) -> None:
+    """A hidden case's failure: the check's own words (hint included), no expected/actual."""
+    check_file = case.func.__code__.co_filename
+    if isinstance(getattr(exc, "message", None), str):  # a Failed: its fields, if own words
+        fill_failure(result, exc)
+        result.output = result.output if is_own_text(result.output, check_file) else HIDDEN_FAILED
+        result.hint = result.hint if is_own_text(result.hint, check_file) else ""
+    else:
+        words = own_words(exc, os.path.dirname(check_file))
+        fill_failure(result, AssertionError(words or HIDDEN_FAILED))
+    result.expected = result.actual = ""
 
 
 def fill_failure(result: CaseResult, exc: AssertionError) -> None:

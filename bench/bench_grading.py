@@ -68,6 +68,33 @@ def _bare_grade(path):
     return r.score, r.max_score
 
 
+def _floor(path):
+    """The student's own work, once: each function called once in-process, on the digits.
+
+    Handwriting only (issue 9's floor): load the data, three fits (the default one, one of
+    a subset with another k, one of a shuffled copy) and every helper once.
+    """
+    import importlib.util
+    import uuid
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location(f"_floor_{uuid.uuid4().hex}", path)
+    m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    X, y = m.load_digits_data()
+    model = m.fit_kmeans(X, n_clusters=10, random_state=0)
+    m.fit_kmeans(X[:1000], n_clusters=12, random_state=5)
+    m.fit_kmeans(X[np.random.default_rng(0).permutation(len(X))], n_clusters=10, random_state=0)
+    m.centroid_images(model)
+    mapping = m.map_clusters_to_digits(model.labels_, y)
+    predicted = m.predict_digits(model, mapping, X)
+    m.mapping_accuracy(model, mapping, X, y)
+    m.most_confused_pair(m.confusion_counts(y, predicted))
+    m.cluster_sizes(model.labels_)
+    return True
+
+
 def main() -> None:
     # one thread per process everywhere: 2 workers on 2 cores, like the sandbox children
     # (without this the bare baseline oversubscribes the cores and looks slower than it is)
@@ -104,6 +131,13 @@ def main() -> None:
         ) as pool:
             bare_scores = list(pool.map(_bare_grade, paths))
         bare = time.perf_counter() - t0
+
+        floor = None
+        if a.name == "handwriting":
+            t0 = time.perf_counter()
+            with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool:
+                list(pool.map(_floor, paths))
+            floor = time.perf_counter() - t0
 
         zip_path = otter_zip(a, tmp / "autograder.zip")
         otter_times = []
@@ -149,6 +183,16 @@ def main() -> None:
         )
         print(f"speed-up against otter run: {otter_per_sub / per_sub:6.1f}x  (target >= 20x)")
         print(f"sandbox cost against bare:  {per_sub / bare_per_sub:6.2f}x  (target <= 1.5x)")
+        if floor is not None:
+            print(
+                f"floor (each student function once, in-process): {floor / args.n * 1000:8.1f} ms"
+                f" per submission; grading costs {per_sub / (floor / args.n):5.2f}x the floor"
+                f" (target <= 2x); bare graders {bare_per_sub / (floor / args.n):5.2f}x"
+            )
+            print(
+                f"1,000 submissions with {args.workers} workers: {per_sub * 1000:6.0f} s"
+                " projected (target <= 150 s; measure with -n 1000)"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 
 from autograder import assignment as assignment_mod  # noqa: E402
 from autograder.grading import Grader  # noqa: E402
-from autograder.sandbox.client import Session  # noqa: E402
 from autograder.sandbox.limits import Limits  # noqa: E402
+from autograder.sandbox.session import Session  # noqa: E402
 
 ENGINE = REPO / "tests" / "fixtures" / "engine"
 

@@ -38,6 +38,7 @@ def _load(stem: str) -> ModuleType:
 
 q2 = _load("q2_fit_kmeans")
 q3 = _load("q3_converged")
+shared = q3.shared  # support/_shared.py: the data and the measures every question uses
 
 Fit = Callable[[np.ndarray, int, int], SimpleNamespace]
 
@@ -186,7 +187,7 @@ VARIANTS: dict[str, tuple[str, Fit, str]] = {
     "inertia_mean": ("bug", broken("mean"), "inertia_ = mean squared distance"),
     "ignores_x": (
         "bug",
-        lambda X, k, s: _km(q3._digits()[0], k, s, n_init=10),
+        lambda X, k, s: _km(shared.digits()[0], k, s, n_init=10),
         "always fits the digits, whatever X is",
     ),
     "transposed": ("bug", lambda X, k, s: _km(X.T, k, s, n_init=10), "fits X.T"),
@@ -218,11 +219,11 @@ def _quality(out: dict, prefix: str, dataset, k: int, fit: Fit, seed: int) -> No
     if not _usable(m, k, len(X), 64):
         return
     C, L = np.asarray(m.cluster_centers_, float), np.asarray(m.labels_, int)
-    out[f"{prefix}stale"] = q3._stale_fraction(X, C, L)
-    out[f"{prefix}moved"] = q3._moved_fraction(X, L)
-    out[f"{prefix}ratio"] = q3._inertia_of(X, C, L) / q3._reference_inertia(dataset, k)
+    out[f"{prefix}stale"] = shared.stale_fraction(X, C, L)
+    out[f"{prefix}moved"] = shared.moved_fraction(X, L)
+    out[f"{prefix}ratio"] = shared.inertia_of(X, C, L) / shared.reference_fit(dataset, k)[1]
     if prefix != "sub_":
-        out[f"{prefix}accuracy"] = q3._majority_accuracy(L, y)
+        out[f"{prefix}accuracy"] = shared.majority_accuracy(L, y)
     if prefix == "":
         out["inertia_gap"] = q2._inertia_gap(X, C, L, m.inertia_)[0]
         out["scale_offset"] = q2._scale_offset(X, C, L)
@@ -233,8 +234,8 @@ def _quality(out: dict, prefix: str, dataset, k: int, fit: Fit, seed: int) -> No
 def measure(fit: Fit, seed: int, tail: bool = False) -> dict[str, float]:
     """Every metric the graders compute for the fits of one variant with ``seed``."""
     out: dict[str, float] = {}
-    _quality(out, "", q3._digits, 10, fit, seed)
-    _quality(out, "shuf_", q3._hidden_shuffled, 10, fit, seed)
+    _quality(out, "", shared.digits, 10, fit, seed)
+    _quality(out, "shuf_", shared._hidden_shuffled, 10, fit, seed)
     _quality(out, "sub_", q3._hidden_subset, 12, fit, seed)
     if tail:
         return {key: v for key, v in out.items() if key.endswith(("ratio", "accuracy"))}
@@ -246,9 +247,8 @@ def measure(fit: Fit, seed: int, tail: bool = False) -> dict[str, float]:
         C, L = np.asarray(m.cluster_centers_, float), np.asarray(m.labels_, int)
         out["blobs_gap"] = q2._inertia_gap(Xo, C, L, m.inertia_)[0]
         out["blobs_ari"] = adjusted_rand_score(BLOB_TRUTH, L)
-    Xc = q2._hidden_cloud()
-    seeds = [seed + 1000 * i for i in range(len(q2._hidden_seeds))]
-    runs = [_run(fit, Xc, 5, s) for s in seeds]
+    Xs = shared._hidden_shuffled()[0]  # q2's seed check: the shuffled digits, two seeds
+    runs = [_run(fit, Xs, 10, s) for s in (seed, seed + 11)]
     if all(r is not None for r in runs):
         distinct = {tuple(np.asarray(r.labels_).tolist()) for r in runs}
         out["seed_sets_all_equal"] = float(len(distinct) == 1)
@@ -265,7 +265,7 @@ def _blob_truth() -> np.ndarray:
 
 def _seed0_mapping() -> np.ndarray:
     """The mapping a student reads off the centre images of the seed-0 reference fit."""
-    X, y = q3._digits()
+    X, y = shared.digits()
     counts = np.zeros((10, 10), int)
     np.add.at(counts, (KMeans(10, n_init=10, random_state=0).fit(X).labels_, y), 1)
     return counts.argmax(axis=1)

@@ -350,7 +350,7 @@ def planted_table(seeds, n_seeds, rs_values=range(3)):
         )
     ]
     for k in (3, 5):
-        sets[f"grader variant k={k}"] = [pd.read_csv(GRADERS / f"variant_k{k}.csv")]
+        sets[f"grader variant k={k}"] = [pd.read_csv(GRADERS / "support" / f"variant_k{k}.csv")]
     for label, frames in sets.items():
         k = 4 if "k=4" in label else (3 if "k=3" in label else 5)
         rs_list = range(20) if len(frames) == 1 else rs_values

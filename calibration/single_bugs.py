@@ -23,7 +23,13 @@ sys.path.insert(0, str(REPO))
 from autograder import assignment  # noqa: E402
 from autograder.testfiles import load_questions  # noqa: E402
 
-NAMES = ("oosterhout", "kmeans_scratch", "color_compression")
+NAMES = (
+    "handwriting",
+    "oosterhout",
+    "kmeans_scratch",
+    "color_compression",
+    "mnist_clustering",
+)
 DOC = REPO / "docs" / "calibration" / "single-bugs.md"
 
 HEADER = """# Single bugs and degenerate answers: what each costs
@@ -36,7 +42,8 @@ function and every function of the solution that calls it): one mistake, one ded
 
 A *degenerate* fixture is the solution with some functions replaced by constant, all-zero,
 identity or one-cluster answers of the right shapes; it may keep only shape checks and the
-cases of functions it leaves correct (`kept`). `before` is its score before issue 9.
+cases of functions it leaves correct (`kept`). `before` is its score before issue 9
+(– for an assignment written after it).
 """
 
 
@@ -68,7 +75,7 @@ def section(name: str) -> str:
     for entry in table.get("degenerate", []):
         kept = entry["kept"]
         lines.append(
-            f"| `{entry['id']}` | {entry['what']} | {entry['before']}/{_fmt(total)} | "
+            f"| `{entry['id']}` | {entry['what']} | {entry.get('before', '–')}/{_fmt(total)} | "
             f"{_fmt(sum(points[t] for t in kept))}/{_fmt(total)} | " + "; ".join(kept) + " |"
         )
     return "\n".join(lines) + "\n"

@@ -158,3 +158,58 @@ def test_text_columns_travel_as_one_list_and_are_checked():
     }
     with pytest.raises(codec.CodecError, match="text column"):
         codec.decode_message(frame(tree), lambda n: n)
+
+
+def test_a_buffer_referenced_twice_is_refused():
+    buf = codec._array_bytes(np.zeros(1 << 20, dtype=np.uint8))
+    tree = {"t": "list", "v": [{"t": "nd", "b": 0}] * 2500}
+    with pytest.raises(codec.CodecError, match="referenced twice"):
+        codec.decode_message(frame(tree, [buf]), None)
+
+
+def test_nodes_are_counted_before_the_header_is_parsed(monkeypatch):
+    small = codec.DecodeLimits(max_nodes=100)
+    with pytest.raises(codec.CodecError, match="more than 100 parts"):
+        codec.decode_message(frame({"t": "list", "v": list(range(101))}), None, small)
+    assert codec.decode_message(frame({"t": "list", "v": list(range(99))}), None, small)
+
+    def parse(_):
+        raise AssertionError("the header was parsed")
+
+    bomb = frame({"t": "list", "v": [{"t": "list", "v": []}] * 1000})
+    monkeypatch.setattr(codec.json, "loads", parse)
+    with pytest.raises(codec.CodecError, match="more than 100 parts"):
+        codec.decode_message(bomb, None, small)
+
+
+def test_frames_and_seconds_are_capped():
+    limits = codec.DecodeLimits(max_bytes=10_000)
+    with pytest.raises(codec.FrameTooLarge):
+        codec.decode_message(frame("z" * 20_000), None, limits)
+    slow = codec.DecodeLimits(seconds=0.0)
+    with pytest.raises(codec.CodecError, match="to decode"):
+        codec.decode_message(frame({"t": "list", "v": list(range(10_000))}), None, slow)
+
+
+@pytest.mark.parametrize(
+    "tree, reason",
+    [
+        ({"t": "dict", "v": [[{"t": "list", "v": [1]}, 2]]}, "unhashable"),
+        ({"t": "set", "v": [{"t": "list", "v": []}]}, "unhashable"),
+        ({"t": "bigint", "v": "9" * 5000}, "digits"),
+        ({"t": "bigint", "v": "12x"}, "bad integer"),
+        ({"t": "float", "v": "1e999999"}, "special float"),
+        (2**70, "64 bits"),
+        ({"t": "series", "name": None, "data": [], "index": {"t": "range", "v": [0, 1, 0]}}, "."),
+    ],
+)
+def test_forged_values_are_codec_errors_not_crashes(tree, reason):
+    with pytest.raises(codec.CodecError, match=reason):
+        codec.decode_message(frame(tree), None)
+
+
+def test_raw_json_the_parser_refuses_is_a_codec_error():
+    for header in (b"[" * 100_000 + b"]" * 100_000, b"9" * 5000):
+        raw = b'{"tree": ' + header + b', "sizes": []}'
+        with pytest.raises(codec.CodecError, match="JSON"):
+            codec.decode_message(struct.pack("<I", len(raw)) + raw, None)

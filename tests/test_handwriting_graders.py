@@ -18,8 +18,8 @@ from autograder import assignment
 from autograder.grading import grade_submission
 from autograder.testfiles import load_questions
 
+from .harness import appended, assert_earns_only, load_module, lost_cases
 from .harness import assert_loses_exactly as _assert_loses_exactly
-from .harness import load_module, lost_cases
 from .harness import patched as _patched
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,11 +60,17 @@ def test_solution_scores_full_marks(solution_result):
     assert solution_result.score == solution_result.max_score == 100
 
 
-def test_stub_scores_zero_and_every_case_reports_not_implemented():
+def test_stub_scores_zero_and_each_function_reports_not_implemented_once():
     result = grade_submission(NAME, STUB)
     assert result.status == "graded"
     assert result.score == 0
-    assert all("NotImplementedError" in c.output for c in result.cases)
+    failed = [c for c in result.cases if c.status == "failed"]
+    assert all("NotImplementedError" in c.output for c in failed)
+    fit = [c for c in failed if c.output.startswith("fit_kmeans raised")]
+    assert len(fit) == 1, [c.name for c in fit]  # explained once, where it happened
+    for case in result.cases:
+        if case.status == "not run":
+            assert case.output == "fit_kmeans failed" or case.output.startswith("the check “")
 
 
 def test_stub_keeps_the_solution_signatures():
@@ -115,7 +121,12 @@ def test_an_endless_fit_kmeans_is_stopped_and_the_rest_still_graded():
     result = grade_submission(NAME, FIXTURES / "endless_loop_student.py", timeout=3)
     lost = lost_cases(result)
     assert set(lost) == cases_taking("fit_kmeans")
-    assert all("fit_kmeans" in out and "stopped" in out for out in lost.values())
+    assert all(
+        ("fit_kmeans" in out and "stopped" in out)
+        or out in ("fit_kmeans failed",)
+        or out.startswith("the check “")
+        for out in lost.values()
+    ), lost
     assert result.score == result.max_score - sum(
         c.max_score for c in result.cases if c.name in lost
     )
@@ -127,3 +138,36 @@ def patched(entry: dict, tmp_path: Path) -> Path:
 
 def assert_loses_exactly(result, expected: dict[str, str]) -> None:
     _assert_loses_exactly(result, expected, HIDDEN_SHAPES)
+
+
+@pytest.mark.parametrize("entry", TABLE["degenerate"], ids=lambda e: e["id"])
+def test_a_degenerate_submission_earns_only_what_it_does_not_satisfy_trivially(entry, tmp_path):
+    result = grade_submission(NAME, appended(SOLUTION, entry, tmp_path, NAME))
+    assert_earns_only(result, entry["kept"])
+
+
+def test_every_case_names_the_properties_it_tests(solution_result):
+    assert {c.name for c in solution_result.cases} == set(TABLE["properties"])
+
+
+@pytest.mark.parametrize(
+    "entry", TABLE["bug"] + TABLE["student"], ids=lambda e: e.get("id", e.get("file"))
+)
+def test_a_single_bug_loses_only_cases_of_the_property_it_breaks(entry, tmp_path):
+    """One mistake, one deduction: a lost case either tests a property the bug breaks or
+    was not run because something it relies on failed (said once, where it failed)."""
+    path = FIXTURES / entry["file"] if "file" in entry else patched(entry, tmp_path)
+    result = grade_submission(NAME, path)
+    breaks = set(entry["breaks"])
+    for case in result.cases:
+        if case.score == case.max_score:
+            continue
+        if case.status == "not run":
+            assert case.output.endswith(" failed") or case.output.startswith("the check “"), (
+                case.name,
+                case.output,
+            )
+        else:
+            assert breaks & set(TABLE["properties"][case.name]), (
+                f"{case.name!r} tests {TABLE['properties'][case.name]}, not {sorted(breaks)}"
+            )

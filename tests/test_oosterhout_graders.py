@@ -61,12 +61,20 @@ def test_the_solution_scores_full_marks():
     assert sum(c.hidden for c in result.cases) == 11
 
 
-def test_the_stub_scores_zero_and_every_case_names_the_unfinished_function():
+def test_the_stub_scores_zero_and_names_each_unfinished_function_once():
     result = _grade(STUB)
     assert result.score == 0
+    explained = set()
     for case in result.cases:
-        assert case.status == "failed", (case.name, case.status)
-        assert "NotImplementedError" in case.output, (case.name, case.output)
+        if case.status == "failed":  # the first case of a function says what happened
+            assert "NotImplementedError" in case.output, (case.name, case.output)
+            function = case.output.split(" raised ")[0]
+            assert function not in explained, (case.name, case.output)
+            explained.add(function)
+        else:  # the others are not run, naming the function (DEPENDS), not re-explained
+            assert case.status == "not run", (case.name, case.status)
+            assert case.output.removeprefix("not run, because ").split(" failed")[0] in explained
+    assert len(explained) == 7
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,18 @@ class Failed(AssertionError):
         super().__init__("\n".join(lines))
 
 
+class NotJudged(Failed):
+    """A check that cannot be judged on what the student returned (one cluster, all-zero
+    centres): ClusterLab reports it *not run* with the reason; it earns nothing."""
+
+    not_judged = True
+
+
+def not_judged(reason: str) -> None:
+    """Stop a check that would pass vacuously: ``reason`` says what it needs."""
+    raise NotJudged(reason)
+
+
 def check(condition: Any, message: str, **fields: Any) -> None:
     """Raise :class:`Failed` (message and fields) unless ``condition`` holds."""
     if not condition:

@@ -96,8 +96,7 @@ def message(case) -> str:
     For the formats without room for separate fields (terminal, Markdown, Gradescope's
     ``output``); HTML lays the fields out itself.
     """
-    text = getattr(case, "text", None)
-    return text() if callable(text) else case.output
+    return case.text()
 
 
 def pct(score: float, max_score: float) -> float:

@@ -65,10 +65,9 @@ def feedback(result: SubmissionResult, *, title: str = "") -> str:
                 "score": c.score,
                 "max_score": c.max_score,
                 "output": c.output,
-                # fields a grader may add (hint, expected, actual); shown when present
-                "hint": getattr(c, "hint", "") or "",
-                "expected": getattr(c, "expected", "") or "",
-                "actual": getattr(c, "actual", "") or "",
+                "hint": c.hint,
+                "expected": c.expected,
+                "actual": c.actual,
             }
             for c in cases
             if not c.hidden

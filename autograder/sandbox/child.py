@@ -12,13 +12,12 @@ import importlib
 import os
 import signal
 import socket
-import struct
 import sys
 import traceback
 from typing import Any
 
 from autograder import codec
-from autograder.sandbox import audit, jail
+from autograder.sandbox import audit, jail, probes, protocol
 from autograder.sandbox import limits as limits_mod
 
 MAX_MESSAGE_CHARS = 2000
@@ -35,7 +34,7 @@ _SAFE_ENV = {
 
 
 class Server:
-    """Serve grader requests on a connected socket."""
+    """Serve grader requests on a connected socket (messages of :mod:`..protocol`)."""
 
     def __init__(self, sock: socket.socket, module_name: str, module_file: str):
         self.sock = sock
@@ -45,38 +44,28 @@ class Server:
         self.handles: dict[int, Any] = {}
 
     # --- framing -------------------------------------------------------------
-    def send(self, value: Any) -> None:
+    def send(self, reply: protocol.Reply) -> None:
         enc = codec.Encoder(self._to_handle)
         try:
-            tree = enc.encode(value)
-            if enc.notes and type(tree) is dict and tree.get("t") == "dict":
-                tree["v"].append(["notes", {"t": "list", "v": enc.notes}])
+            tree = enc.encode(protocol.reply_to_wire(reply))
+            if enc.notes and isinstance(reply, protocol.Ok):
+                tree["v"][1][1]["v"] = list(enc.notes)  # ["notes", {"t": "list", "v": []}]
             frame = codec.pack(tree, enc.buffers)
         except (Exception, RecursionError) as exc:  # unencodable: report instead of dying
-            error = {
-                "type": "CodecError",
-                "message": str(exc)[:300] or type(exc).__name__,
-                "line": None,
-                "kind": "unsendable",
-            }
-            frame = codec.encode_message({"error": error}, self._no_handle)
-        self.sock.sendall(frame)
+            try:
+                text = str(exc)[:300] or type(exc).__name__
+            except Exception:
+                text = type(exc).__name__
+            failed = protocol.Failed("unsendable", "CodecError", text)
+            frame = codec.encode_message(protocol.reply_to_wire(failed), self._no_handle)
+        protocol.send_frame(self.sock, frame)
 
-    def recv(self) -> Any:
-        head = self._read_exact(8)
-        (length,) = struct.unpack("<Q", head)
-        payload = self._read_exact(length)
-        return codec.decode_message(payload, self._from_handle)
-
-    def _read_exact(self, n: int) -> bytes:
-        chunks, got = [], 0
-        while got < n:
-            chunk = self.sock.recv(min(n - got, 1 << 20))
-            if not chunk:
-                os._exit(0)  # the grader went away
-            chunks.append(chunk)
-            got += len(chunk)
-        return b"".join(chunks)
+    def recv(self) -> protocol.Request:
+        try:
+            data = protocol.receive(self.sock, self._from_handle)
+        except EOFError:
+            os._exit(0)  # the grader went away
+        return protocol.request_from_wire(data)
 
     def _to_handle(self, obj: Any) -> dict:
         hid = len(self.handles) + 1
@@ -92,7 +81,7 @@ class Server:
         return self.handles[node["id"]]
 
     # --- requests ------------------------------------------------------------
-    def error(self, exc: BaseException, kind: str = "raised") -> dict:
+    def error(self, exc: BaseException, kind: str = "raised") -> protocol.Failed:
         line = None
         for frame in traceback.extract_tb(exc.__traceback__):
             if os.path.basename(frame.filename) == os.path.basename(self.module_file):
@@ -101,18 +90,13 @@ class Server:
             text = str(exc)[:MAX_MESSAGE_CHARS]
         except Exception:
             text = "<the exception could not be shown>"
+        name = type(exc).__name__[:80]
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-8))
-        return {
-            "error": {
-                "type": type(exc).__name__[:80],
-                "message": text,
-                "line": line,
-                "kind": kind,
-                "traceback": tb[-8000:],
-            }
-        }
+        return protocol.Failed(
+            kind, name if name.isidentifier() else "Exception", text, line, tb[-8000:]
+        )
 
-    def import_module(self) -> dict:
+    def import_module(self) -> protocol.Ready | protocol.Failed:
         try:
             self.module = importlib.import_module(self.module_name)
         except SystemExit as exc:
@@ -123,42 +107,36 @@ class Server:
         for name, value in list(vars(self.module).items()):
             if not name.startswith("__"):
                 names[name] = "callable" if callable(value) else "value"
-        return {"ready": names}
+        return protocol.Ready(names)
 
-    def handle(self, req: dict) -> Any:
-        op = req.get("op")
-        if op == "get":
-            return {"ok": vars(self.module).get(req["name"])}
-        if op == "call":
-            target = req["target"]
+    def handle(self, req: protocol.Request) -> protocol.Ok:
+        if isinstance(req, protocol.Get):
+            return protocol.Ok(vars(self.module).get(req.name))
+        if isinstance(req, protocol.Call):
+            target = req.target
             fn = vars(self.module)[target] if isinstance(target, str) else target
-            return {"ok": fn(*req.get("args", ()), **req.get("kwargs", {}))}
-        if op == "getattr":
-            return {"ok": getattr(req["target"], req["name"])}
-        if op == "getitem":
-            return {"ok": req["target"][req["key"]]}
-        if op == "len":
-            return {"ok": len(req["target"])}
-        return {
-            "error": {
-                "type": "ProtocolError",
-                "message": f"unknown op {op!r}",
-                "line": None,
-                "kind": "protocol",
-            }
-        }
+            with probes.Measure() as measure:
+                value = fn(*req.args, **req.kwargs)
+            return protocol.Ok(value, stats=measure.stats)
+        if isinstance(req, protocol.GetAttr):
+            return protocol.Ok(getattr(req.target, req.name))
+        if isinstance(req, protocol.GetItem):
+            return protocol.Ok(req.target[req.key])
+        return protocol.Ok(len(req.target))
 
     def serve(self) -> None:
         reply = self.import_module()
         self.send(reply)
-        if "error" in reply:
+        if isinstance(reply, protocol.Failed):
             os._exit(1)
         while True:
-            req = self.recv()
             try:
+                req = self.recv()
                 reply = self.handle(req)
             except SystemExit as exc:
                 reply = self.error(exc, kind="exit")
+            except protocol.ProtocolError as exc:
+                reply = self.error(exc, kind="protocol")
             except BaseException as exc:
                 reply = self.error(exc)
             self.send(reply)
@@ -197,7 +175,7 @@ def main(request: dict, fds: list[int]) -> None:
         audit.install(audit_fd, scratch, lim.read_paths)
         sock = socket.socket(fileno=conn_fd)
         server = Server(sock, request["module_name"], request["module_file"])
-        server.send({"confined": missing})
+        server.send(protocol.Confined(missing))
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         sys.stderr = open(2, "w", buffering=1, closefd=False)
         server.serve()

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import struct
 import threading
 import time
 from typing import Any
 
 from autograder import codec
-from autograder.sandbox.errors import CallTimeout, ChildDied, describe_status
+from autograder.sandbox import protocol
+from autograder.sandbox.errors import CallTimeout, ChildDied
 from autograder.sandbox.proxies import handle_ref
 from autograder.sandbox.zygote_client import Zygote
 
@@ -49,10 +49,25 @@ class _OutputReader(threading.Thread):
 
 
 class Child:
-    """One sandbox child: the student module, imported once, serving calls."""
+    """One sandbox child: the student module, imported once, serving calls.
 
-    def __init__(self, zygote: Zygote, request: dict, *, import_timeout: float, max_frame: int):
-        self.zygote, self.max_frame = zygote, max_frame
+    Every reply is read by :func:`protocol.receive` within the decoder's limits and
+    checked by :func:`protocol.parse_reply`; a reply that is late, too large, not
+    data or not the expected message kills the child and raises a
+    :class:`~autograder.sandbox.errors.SandboxError` for that call only.
+    """
+
+    def __init__(
+        self,
+        zygote: Zygote,
+        request: dict,
+        *,
+        import_timeout: float,
+        max_frame: int,
+        label: str = "importing your module",
+    ):
+        self.zygote = zygote
+        self.limits = codec.DecodeLimits(max_bytes=max_frame)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         audit_r, audit_w = os.pipe()
@@ -70,8 +85,12 @@ class Child:
         self.alive = True
         self.audit_closed_early = False
         """The audit pipe reached end-of-file while the child still answered."""
-        self.missing = self.receive(import_timeout, "the sandbox")["confined"]
-        self.ready = self.receive(import_timeout, "importing your module")
+        deadline = time.monotonic() + import_timeout
+        confined = self.receive(deadline, import_timeout, label, (protocol.Confined,))
+        self.missing = confined.missing
+        self.ready = self.receive(
+            deadline, import_timeout, label, (protocol.Ready, protocol.Failed)
+        )
 
     def kill(self) -> None:
         if self.alive:
@@ -83,63 +102,52 @@ class Child:
                     pass
             self.sock.close()
 
-    def _read_exact(self, n: int, deadline: float) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(min(n - len(buf), 1 << 22))
-            if not chunk:
-                raise EOFError
-            buf += chunk
-        return bytes(buf)
+    def receive(
+        self,
+        deadline: float,
+        timeout: float,
+        label: str,
+        expected: tuple[type, ...],
+        from_handle=None,
+    ) -> protocol.Reply:
+        """Read one reply of an ``expected`` type; on any failure the child is killed.
 
-    def receive(self, timeout: float, label: str, from_handle=None) -> Any:
-        """Read one reply; on time-out, death or a bad frame the child is killed."""
-        deadline = time.monotonic() + timeout
+        ``timeout`` is what ``deadline`` allowed (for the message); decoding has its
+        own limits and does not count against it.
+        """
         try:
-            (length,) = struct.unpack("<Q", self._read_exact(8, deadline))
-            if length > self.max_frame:
-                raise codec.FrameTooLarge(f"{length:,} bytes")
-            payload = self._read_exact(length, deadline)
+            data = protocol.receive(
+                self.sock, from_handle or no_handles, deadline=deadline, limits=self.limits
+            )
             if not self.audit.is_alive():  # only the child holds the write end
                 self.audit_closed_early = True
-            return codec.decode_message(payload, from_handle or no_handles)
+            return protocol.parse_reply(data, expected)
         except TimeoutError:
             self.kill()
-            raise CallTimeout(label, f"{label} was stopped after {timeout:g} s") from None
+            raise CallTimeout(label, timeout) from None
         except (EOFError, ConnectionError, OSError):
             self.kill()
-            status = self.zygote.status(self.pid)
-            raise ChildDied(
-                label, f"{label} ended the sandbox process ({describe_status(status)})", status
-            ) from None
+            raise ChildDied(label, status=self.zygote.status(self.pid)) from None
         except codec.FrameTooLarge as exc:
             self.kill()
-            raise ChildDied(
-                label,
-                f"{label} returned more data than the grader accepts "
-                f"({exc}; limit {self.max_frame:,})",
-                "frame",
-            ) from None
+            reason = (
+                f"returned more data than the grader accepts (limit {self.limits.max_bytes:,} "
+                "bytes)"
+            )
+            raise ChildDied(label, reason=reason, detail=f"frame: {exc}") from None
         except codec.CodecError as exc:
             self.kill()
-            raise ChildDied(label, f"{label} sent something that is not data", str(exc)) from None
+            raise ChildDied(
+                label, reason="sent something that is not data", detail=f"codec: {exc}"
+            ) from None
 
-    def send(self, message: dict, label: str) -> None:
-        frame = codec.encode_message(message, handle_ref)
+    def send(self, request: protocol.Request, label: str) -> None:
         try:
-            self.sock.settimeout(30)
-            self.sock.sendall(frame)
+            protocol.send(self.sock, protocol.request_to_wire(request), handle_ref, timeout=30)
         except OSError:
             self.kill()
-            status = self.zygote.status(self.pid)
-            raise ChildDied(
-                label, f"{label} ended the sandbox process ({describe_status(status)})", status
-            ) from None
+            raise ChildDied(label, status=self.zygote.status(self.pid)) from None
 
 
 def no_handles(node: dict) -> Any:
-    raise codec.CodecError("unexpected handle")
+    raise protocol.ProtocolError("unexpected handle")

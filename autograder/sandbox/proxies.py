@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from autograder import codec
+from autograder.sandbox import protocol
 from autograder.sandbox.errors import StaleHandle
 
 if TYPE_CHECKING:
@@ -25,37 +26,34 @@ class Handle:
     def __init__(self, session: Session, generation: int, node: dict, label: str):
         object.__setattr__(self, "_session", session)
         object.__setattr__(self, "_generation", generation)
-        object.__setattr__(self, "_id", node.get("id"))
-        object.__setattr__(self, "_type", str(node.get("type", "object"))[:80])
+        hid, kind = node.get("id"), node.get("type", "object")
+        if type(hid) is not int or type(kind) is not str:
+            raise protocol.ProtocolError("bad handle")
+        object.__setattr__(self, "_id", hid)
+        object.__setattr__(self, "_type", kind[:80])
         object.__setattr__(self, "_label", label)
 
     def _ref(self) -> dict:
         if self._generation != self._session.generation:
-            raise StaleHandle(self._label, f"{self._label} was lost when the sandbox restarted")
+            raise StaleHandle(self._label)
         return {"t": "handle", "id": self._id}
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        return self._session.request(
-            {"op": "getattr", "target": self, "name": name}, f"{self._label}.{name}"
-        )
+        return self._session.request(protocol.GetAttr(self, name), f"{self._label}.{name}")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("objects in the sandbox are read-only")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.request(
-            {"op": "call", "target": self, "args": list(args), "kwargs": kwargs}, self._label
-        )
+        return self._session.request(protocol.Call(self, list(args), dict(kwargs)), self._label)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._session.request(
-            {"op": "getitem", "target": self, "key": key}, f"{self._label}[...]"
-        )
+        return self._session.request(protocol.GetItem(self, key), f"{self._label}[...]")
 
     def __len__(self) -> int:
-        n = self._session.request({"op": "len", "target": self}, f"len({self._label})")
+        n = self._session.request(protocol.Len(self), f"len({self._label})")
         if type(n) is not int or n < 0:
             raise TypeError(f"len({self._label}) did not return a count")
         return n
@@ -71,13 +69,22 @@ class Handle:
 
 
 class RemoteFunction:
-    """A student function: calling it calls the function of that name in the child."""
+    """A student function: calling it calls the function of that name in the child.
+
+    ``last_call`` holds what the child counted during the last call (see
+    :mod:`autograder.sandbox.probes`), e.g. ``{"dask": {"computes": 1, "tasks": 6,
+    "threaded_tasks": 6}}``; empty when the call did nothing countable or failed.
+    """
 
     def __init__(self, session: Session, name: str):
         self._session, self.__name__ = session, name
+        self.last_call: dict[str, dict[str, int]] = {}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._session.call_global(self.__name__, args, kwargs)
+        self.last_call = {}
+        value = self._session.call_global(self.__name__, args, kwargs)
+        self.last_call = self._session.last_stats
+        return value
 
     def __repr__(self) -> str:
         return f"<student function {self.__name__}>"

@@ -6,12 +6,16 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from typing import Any
 
 from autograder import codec
+from autograder.sandbox import protocol
 from autograder.sandbox.client import OUTPUT_LIMIT, Child
 from autograder.sandbox.errors import (
+    BudgetExceeded,
+    CalledExit,
     CallTimeout,
     ChildDied,
     ImportFailed,
@@ -19,8 +23,7 @@ from autograder.sandbox.errors import (
     SandboxError,
     StudentAttributeError,
     StudentError,
-    describe_status,
-    first_line,
+    event,
 )
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.proxies import Handle, RemoteFunction
@@ -52,10 +55,16 @@ class Session:
         import_timeout: float | None = None,
         max_frame: int = codec.DEFAULT_MAX_FRAME,
         protected: list[str] = (),
+        budget: float | None = None,
     ):
         self.zygote, self.module_name, self.timeout = zygote, module_name, timeout
         self.import_timeout = import_timeout or 3 * timeout
         self.max_frame = max_frame
+        self.budget = budget
+        """Seconds all waits on the child together may take (None: no budget)."""
+        self.used = 0.0
+        """Seconds spent waiting on the child so far (imports and calls)."""
+        self.source_lines = source.count(b"\n") + 1
         self.scratch = tempfile.mkdtemp(prefix="clusterlab-sandbox-")
         os.chmod(self.scratch, 0o700)
         self.module_file = os.path.join(self.scratch, f"{module_name}.py")
@@ -84,49 +93,67 @@ class Session:
         self.events: list[str] = []
         self.missing: list[str] = []
         self.names: dict[str, str] = {}
+        self.last_stats: dict[str, dict[str, int]] = {}
 
     # --- lifecycle -----------------------------------------------------------
     def start(self) -> dict[str, str]:
         """Start a child and import the module; returns its global names (name -> kind)."""
         self.generation += 1
+        allowed, budget_binds = self._allowance(self.import_timeout)
+        if allowed <= 0:
+            raise ImportFailed(self.module_name, BudgetExceeded(self.module_name, self.budget))
+        started = time.monotonic()
         try:
             self.child = Child(
                 self.zygote,
                 self.request_base,
-                import_timeout=self.import_timeout,
+                import_timeout=allowed,
                 max_frame=self.max_frame,
+                label=f"{self.module_name}.py",
             )
-        except CallTimeout:
-            self.events.append(f"timeout: import stopped after {self.import_timeout:g} s")
-            raise ImportFailed(
-                self.module_name,
-                f"{self.module_name}.py was stopped after "
-                f"{self.import_timeout:g} s while being imported",
-            ) from None
+        except CallTimeout as exc:
+            cause = BudgetExceeded(exc.label, self.budget) if budget_binds else exc
+            raise self._import_failed(cause) from None
         except ChildDied as exc:
-            self.events.append(f"died: during import ({exc.detail})")
-            raise ImportFailed(
-                self.module_name,
-                f"{self.module_name}.py ended the sandbox "
-                f"process while being imported ({describe_status(exc.detail)})",
-            ) from None
+            raise self._import_failed(exc) from None
+        finally:
+            self.used += time.monotonic() - started
         self.missing = self.child.missing
         ready = self.child.ready
-        if "error" in ready:
-            err = ready["error"]
+        if isinstance(ready, protocol.Failed):
             self._retire()
-            kind = err.get("kind")
-            if kind == "exit":
-                msg = f"{self.module_name}.py called sys.exit() while being imported"
+            if ready.kind == "exit":
+                cause = CalledExit(self.module_name, self._line(ready.line))
             else:
-                line = f" (line {err['line']})" if err.get("line") else ""
-                msg = (
-                    f"{self.module_name}.py does not import: {err['type']}: "
-                    f"{first_line(err['message'])}{line}"
+                cause = StudentError(
+                    self.module_name, ready.type, ready.message, self._line(ready.line)
                 )
-            raise ImportFailed(self.module_name, msg, err.get("traceback", ""))
-        self.names = ready["ready"]
+            failed = ImportFailed(self.module_name, cause)
+            failed.detail = ready.traceback
+            raise failed
+        self.names = ready.names
         return self.names
+
+    def _import_failed(self, cause: SandboxError) -> ImportFailed:
+        exc = ImportFailed(self.module_name, cause)
+        self.events.append(event(exc) or "")
+        return exc
+
+    def _allowance(self, timeout: float) -> tuple[float, bool]:
+        """Seconds the next wait may take, and whether the budget (not ``timeout``) binds."""
+        if self.budget is None:
+            return timeout, False
+        left = self.budget - self.used
+        return (min(timeout, left), left < timeout)
+
+    def _line(self, line: int | None) -> int | None:
+        """A line number the child reported, if it is a line of the submitted file."""
+        if line is None or 0 < line <= self.source_lines:
+            return line
+        flag = "protocol: the sandbox reported a line number outside the submitted file"
+        if flag not in self.events:
+            self.events.append(flag)
+        return None
 
     def _retire(self) -> None:
         if self.child is not None:
@@ -157,6 +184,11 @@ class Session:
         ):
             self.events.append("audit: the submission closed its audit channel")
 
+    def fresh_child(self) -> None:
+        """Replace the child: the next call starts a fresh process that imports the module
+        again (a determinism check across processes). Handles from before become stale."""
+        self._retire()
+
     def close(self) -> None:
         self._retire()
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -173,71 +205,69 @@ class Session:
         """The value a grader parameter of this name gets: a proxy or plain data."""
         if self.names.get(name) == "callable":
             return RemoteFunction(self, name)
-        return self.request({"op": "get", "name": name}, name)
+        return self.request(protocol.Get(name), name)
 
     def call_global(self, name: str, args: tuple, kwargs: dict) -> Any:
-        return self.request(
-            {"op": "call", "target": name, "args": list(args), "kwargs": dict(kwargs)}, name
-        )
+        return self.request(protocol.Call(name, list(args), dict(kwargs)), name)
 
-    def request(self, message: dict, label: str) -> Any:
+    def request(self, req: protocol.Request, label: str) -> Any:
+        """Send one request and return its value, or raise the typed error it ended with."""
+        try:
+            return self._request(req, label)
+        except SandboxError as exc:
+            flag = event(exc)
+            if flag is not None and flag not in self.events:
+                self.events.append(flag)
+            raise
+
+    def _request(self, req: protocol.Request, label: str) -> Any:
         if self.child is None or not self.child.alive:
             self._retire()
             try:
                 self.start()
             except ImportFailed as exc:  # imported before, not now: treat as a crash
-                raise ChildDied(label, exc.student_message, exc.detail) from None
+                if isinstance(exc.cause, BudgetExceeded):
+                    raise BudgetExceeded(label, self.budget) from None
+                reason = "could not run: your module stopped importing"
+                raise ChildDied(label, reason=reason) from None
+        allowed, budget_binds = self._allowance(self.timeout)
+        if allowed <= 0:
+            raise BudgetExceeded(label, self.budget)
         child, generation = self.child, self.generation
+        started = time.monotonic()
         try:
-            child.send(message, label)
+            child.send(req, label)
             reply = child.receive(
-                self.timeout, label, lambda node: Handle(self, generation, node, label)
+                started + allowed,
+                allowed,
+                label,
+                (protocol.Ok, protocol.Failed),
+                lambda node: Handle(self, generation, node, label),
             )
-        except SandboxError as exc:
-            self.events.append(f"{exc.kind}: {exc.student_message}")
+        except CallTimeout:
+            self._retire()
+            if budget_binds:
+                raise BudgetExceeded(label, self.budget) from None
+            raise
+        except SandboxError:
             self._retire()
             raise
-        if type(reply) is not dict:
-            raise ChildDied(label, f"{label}: the sandbox sent a malformed reply")
-        if "error" in reply:
-            err = reply["error"]
-            if type(err) is not dict:
-                raise ChildDied(label, f"{label}: the sandbox sent a malformed reply")
-            if err.get("kind") == "exit":
-                self.events.append(f"exit: {label} called sys.exit()")
-                raise StudentError(
-                    label,
-                    "SystemExit",
-                    "you called sys.exit(); return a value instead",
-                    err.get("line"),
-                    "",
-                )
-            if err.get("kind") == "unsendable":
-                self.events.append(f"unsendable: {label} returned {err.get('message')}"[:300])
-                raise ReturnedNonData(
-                    label,
-                    f"{label} returned a value the grader cannot accept: "
-                    f"{first_line(str(err.get('message')))}",
-                )
-            exc_type, text = str(err.get("type")), str(err.get("message"))
-            if exc_type == "MemoryError":
-                self.events.append(f"memory: {label} ran out of memory")
-            elif "No space left on device" in text or "File too large" in text:
-                self.events.append(f"disk: {label} filled its scratch space")
-            cls = (
-                StudentAttributeError
-                if (message.get("op") == "getattr" and err.get("type") == "AttributeError")
-                else StudentError
-            )
-            raise cls(
-                label,
-                str(err.get("type")),
-                first_line(str(err.get("message"))),
-                err.get("line"),
-                str(err.get("traceback", "")),
-            )
-        for note in reply.get("notes", [])[:20] if type(reply.get("notes")) is list else []:
-            self.events.append(f"returned: {label} returned {str(note)[:200]}")
-        if "ok" not in reply:
-            raise ChildDied(label, f"{label}: the sandbox sent a malformed reply")
-        return reply["ok"]
+        finally:
+            self.used += time.monotonic() - started
+        if isinstance(reply, protocol.Ok):
+            for note in reply.notes:
+                self.events.append(f"returned: {label} returned {note}")
+            self.last_stats = reply.stats
+            return reply.value
+        line = self._line(reply.line)
+        if reply.kind == "exit":
+            raise CalledExit(label, line)
+        if reply.kind == "unsendable":
+            raise ReturnedNonData(label, reply.message)
+        if reply.type == "MemoryError":
+            self.events.append(f"memory: {label} ran out of memory")
+        elif "No space left on device" in reply.message or "File too large" in reply.message:
+            self.events.append(f"disk: {label} filled its scratch space")
+        getattr_error = isinstance(req, protocol.GetAttr) and reply.type == "AttributeError"
+        cls = StudentAttributeError if getattr_error else StudentError
+        raise cls(label, reply.type, reply.message, line, reply.traceback)

@@ -5,12 +5,10 @@
 import functools
 import importlib.util
 import sys
-import weakref
 from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
-from sklearn.cluster import KMeans
 
 OK_FORMAT = False
 name = "q5_evaluation"
@@ -37,14 +35,23 @@ shared = _support()
 ACCURACY_ATOL = 1e-9
 """mapping_accuracy must equal the grader's share of correct predictions up to rounding."""
 
+DEPENDS = {
+    "predict_on_digits": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "accuracy_on_digits": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "hidden_predict": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "hidden_accuracy": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "hidden_fresh_process": ["fit_kmeans", "q2_fit_kmeans.same_seed_same_result"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
+
 _digits = shared.digits
 
 
 @functools.cache
 def _reference_predictions():
     """Digits predicted by the grader's own KMeans(10, n_init=10, random_state=0) fit."""
-    X, y = _digits()
-    labels = KMeans(n_clusters=10, n_init=10, random_state=0).fit(X).labels_
+    _, y = _digits()
+    labels = shared.reference_fit(shared.digits, 10)[0]
     counts = np.zeros((10, 10), dtype=int)
     np.add.at(counts, (labels, y), 1)
     predicted = counts.argmax(axis=1)[labels]
@@ -70,6 +77,11 @@ def _centres(model, hidden=False):
         f"cluster_centers_ {shape} one row of 64 pixels per cluster\n"
         "hint: question q2_fit_kmeans checks fit_kmeans first; fix those cases."
     )
+    if shared.distinct_rows(centres) < 2:
+        shared.not_judged(
+            "the model has fewer than 2 distinct centres: every image has the same nearest "
+            "centre, so any constant answer would pass"
+        )
     return centres
 
 
@@ -198,5 +210,5 @@ def _pair(result):
     return int(pair[0]), int(pair[1])
 
 
-hidden_points = 11
+hidden_points = 12
 """Points of this question's hidden checks, run when your teacher grades."""

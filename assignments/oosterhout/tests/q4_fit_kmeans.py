@@ -3,19 +3,49 @@
 """Q4: fit_kmeans returns a fitted K-means model with k clusters."""
 
 import functools
-import weakref
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from otter.test_files import test_case
 from sklearn.cluster import KMeans
 
 OK_FORMAT = False
 name = "q4_fit_kmeans"
 
-FEATURES = ["leeftijd", "duur_dagen", "wachttijd", "uren_per_maand", "kosten", "p_hh_li"]
-SKEWED = ["duur_dagen", "wachttijd", "uren_per_maand", "kosten"]
-K = 4
+# A check that cannot be judged without these student functions is not run once one
+# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+DEPENDS = {
+    "centre_shape": ["fit_kmeans"],
+    "label_count": ["fit_kmeans"],
+    "inertia_default": ["fit_kmeans"],
+    "other_k": ["fit_kmeans"],
+    "deterministic": ["fit_kmeans"],
+    "converged": ["fit_kmeans"],
+}
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+FEATURES, SKEWED = shared.FEATURES, shared.SKEWED
+K = shared.K
 
 FIT_RTOL = 0.01
 """Largest relative gap between the student's inertia_ and the grader's KMeans(n_init=10)
@@ -39,52 +69,10 @@ default tol of KMeans allows at most about 0.004). Calibrated: legitimate fits <
 a fit stopped after one iteration >= 0.0092; see docs/calibration/oosterhout.md, table
 "fit"."""
 
-_FITS = weakref.WeakKeyDictionary()
-
-
-def _as_matrix(value):
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-
-
-@functools.cache
-def shipped_X():
-    """The grader's own preprocessing of the shipped data (read-only).
-
-    The checks of this question call the student's functions on it, not on the
-    student's ``preprocess(load_data())``: a mistake there costs questions 1 and 2 only.
-    """
-    import pathlib
-
-    # the engine sets __file__; under otter (check or run) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    if here.with_name("shipped_features.csv").is_file():
-        df = pd.read_csv(here.with_name("shipped_features.csv"))
-    else:
-        toewijzingen = pd.read_csv(here.parent.parent / "toewijzingen.csv")
-        wijken = pd.read_csv(here.parent.parent / "wijken.csv")
-        df = toewijzingen.merge(wijken, on="wijk_code", how="left")
-    X = preprocessed(df)
-    X.flags.writeable = False
-    return X
-
-
-def preprocessed(df):
-    """The contract of preprocess, computed by the grader."""
-    table = df[FEATURES].astype(float)
-    table = table.fillna(table.median())
-    table[SKEWED] = np.log1p(table[SKEWED])
-    X = table.to_numpy()
-    return (X - X.mean(axis=0)) / X.std(axis=0)
-
 
 def _default_fit(fit_kmeans):
-    X = shipped_X().copy()
-    if fit_kmeans not in _FITS:
-        _FITS[fit_kmeans] = fit_kmeans(X, K, random_state=0)
-    return X, _FITS[fit_kmeans]
+    """The shipped X and the student's default fit of it (once per submission)."""
+    return shared.shipped_X().copy(), shared.default_fit(fit_kmeans)
 
 
 def _attribute(model, attr):
@@ -93,7 +81,7 @@ def _attribute(model, attr):
         f"the object fit_kmeans returned has no attribute `{attr}`\n"
         "hint: return the fitted model itself, e.g. `return KMeans(...).fit(X)`."
     )
-    value = _as_matrix(getattr(model, attr))
+    value = shared.as_matrix(getattr(model, attr))
     assert value is not None, f"`{attr}` does not hold numbers"
     return value
 

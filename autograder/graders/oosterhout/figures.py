@@ -1,4 +1,14 @@
-"""Figures of an oosterhout submission: its silhouette curve and its cluster profile."""
+"""Figures of an oosterhout submission: its silhouette curve and its cluster profile.
+
+The input is the public case's: the shipped data preprocessed by the questions' own
+``shipped_X`` (public data, the grader's preprocessing), so that the memo of that
+case answers ``silhouette_by_k`` and a mistake in ``preprocess`` does not blank the
+curve.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -7,11 +17,22 @@ from autograder.render import plots
 K_VALUES = [3, 4, 5]  # the public case's k values: the memo answers
 
 
+def _shipped_X():
+    """``support/_shared.py``'s ``shipped_X``, from the module instance the questions share."""
+    path = Path(__file__).resolve().parent / "support" / "_shared.py"
+    key = f"clusterlab:{path}"  # the key the question files register it under
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key].shipped_X()
+
+
 def silhouette_and_profile(student):
-    """``silhouette_by_k`` on the student's own preprocessed data; the profile of their fit."""
-    df = student.load_data()
-    X = np.asarray(student.preprocess(df), dtype=float)
-    scores = student.silhouette_by_k(X, K_VALUES)
+    """``silhouette_by_k`` on the shipped data; the profile of ``fit_kmeans`` at its best k."""
+    X = _shipped_X().copy()
+    scores = student.silhouette_by_k(X, list(K_VALUES))
     ks = [k for k in K_VALUES if k in scores]
     out = []
     if ks:
@@ -24,12 +45,13 @@ def silhouette_and_profile(student):
                 xlabel="k",
                 ylabel="silhouette",
                 title="Your silhouette by k",
-                caption=f"silhouette_by_k(preprocess(load_data()), 3..5); highest at k = {best}",
+                caption=f"silhouette_by_k on the preprocessed allocations, k = 3..5; "
+                f"highest at k = {best}",
                 mark=best,
             )
         )
-        model = student.fit_kmeans(X, best)
-        profile = student.profile_clusters(df, np.asarray(model.labels_))
+        model = student.fit_kmeans(X, best, random_state=0)
+        profile = student.profile_clusters(student.load_data(), np.asarray(model.labels_))
         columns = [str(c) for c in profile.columns]
         rows = [
             [str(idx), *(_fmt(profile[c].iloc[i]) for c in profile.columns)]
@@ -40,7 +62,7 @@ def silhouette_and_profile(student):
                 ["cluster", *columns],
                 rows,
                 title="Your cluster profile",
-                caption=f"profile_clusters(df, fit_kmeans(X, {best}).labels_)",
+                caption=f"profile_clusters(load_data(), fit_kmeans(X, {best}).labels_)",
             )
         )
     return out

@@ -1,7 +1,9 @@
 """Q2: preprocess fills, log-transforms and standardises the FEATURES columns."""
 
-import functools
+import importlib.util
+import sys
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +12,37 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q2_preprocess"
 
-FEATURES = ["leeftijd", "duur_dagen", "wachttijd", "uren_per_maand", "kosten", "p_hh_li"]
-SKEWED = ["duur_dagen", "wachttijd", "uren_per_maand", "kosten"]
+# A check that cannot be judged without these student functions is not run once one
+# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+DEPENDS = {
+    "shape_and_type": ["preprocess"],
+    "no_missing": ["preprocess"],
+    "standardised": ["preprocess"],
+    "median_filled": ["preprocess"],
+    "log_skewed": ["preprocess"],
+    "other_allocations": ["preprocess"],
+}
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+FEATURES, SKEWED = shared.FEATURES, shared.SKEWED
 
 MEAN_TOL = 1e-6
 """Largest |mean| of a standardised column. Calibrated: legitimate variants <= 1.4e-15,
@@ -49,35 +80,9 @@ def _student_result(preprocess):
     ``load_data()``: a mistake in load_data costs the load_data checks only.
     """
     if preprocess not in _RESULTS:
-        df = shipped_features()
+        df = shared.shipped_features()
         _RESULTS[preprocess] = (df, preprocess(df.copy()))
     return _RESULTS[preprocess]
-
-
-@functools.cache
-def shipped_features():
-    """The FEATURES columns of toewijzingen.csv left-joined with wijken.csv (with the gaps).
-
-    Read from ``shipped_features.csv`` next to this file (the graders and the exported
-    zip), or joined from the data files of the bundle this file sits in (``tests/``).
-    """
-    import pathlib
-
-    # the engine sets __file__; under otter (check or run) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    if here.with_name("shipped_features.csv").is_file():
-        return pd.read_csv(here.with_name("shipped_features.csv"))
-    toewijzingen = pd.read_csv(here.parent.parent / "toewijzingen.csv")
-    wijken = pd.read_csv(here.parent.parent / "wijken.csv")
-    return toewijzingen.merge(wijken, on="wijk_code", how="left")[FEATURES]
-
-
-def _as_matrix(value):
-    """``value`` as a float array, or None if it is not numeric."""
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
 
 
 def _columns(preprocess):
@@ -86,7 +91,7 @@ def _columns(preprocess):
     Rows may be missing (dropped gaps): the column-wise checks judge what is there.
     """
     df, value = _student_result(preprocess)
-    X = _as_matrix(value)
+    X = shared.as_matrix(value)
     assert X is not None and X.ndim == 2 and X.shape[1] == len(FEATURES) and len(X) > 2, (
         f"preprocess returned {type(value).__name__} of shape {np.shape(value)}; expected a "
         f"float array with {len(FEATURES)} columns, so this cannot be checked yet\n"
@@ -259,7 +264,7 @@ def log_skewed(preprocess):
 @test_case(name="preprocess gives the right result on other allocations", points=2, hidden=True)
 def other_allocations(preprocess):
     df = _hidden_variant()
-    X = _as_matrix(preprocess(df.copy()))
+    X = shared.as_matrix(preprocess(df.copy()))
     expected = _hidden_reference(df)
     assert X is not None and X.shape == expected.shape, (
         "on another set of allocations preprocess did not return one row per row of df and "
@@ -282,11 +287,7 @@ def _hidden_variant():
     """A variant of the data (5 planted segments), rows shuffled, a non-default index."""
     if "df" in _hidden_MEMO:
         return _hidden_MEMO["df"]
-    import pathlib
-
-    # the engine sets __file__; under otter run (Gradescope) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    df = pd.read_csv(here.with_name("variant_k5.csv"))
+    df = shared._hidden_variant(5).copy()
     order = np.random.default_rng(11).permutation(len(df))
     df = df.iloc[order]
     df.index = 10_000 + order[::-1]
@@ -294,9 +295,4 @@ def _hidden_variant():
     return df
 
 
-def _hidden_reference(df):
-    table = df[FEATURES].astype(float)
-    table = table.fillna(table.median())
-    table[SKEWED] = np.log1p(table[SKEWED])
-    X = table.to_numpy()
-    return (X - X.mean(axis=0)) / X.std(axis=0)
+_hidden_reference = shared.preprocessed

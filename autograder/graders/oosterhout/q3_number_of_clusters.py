@@ -2,10 +2,12 @@
 
 import functools
 import hashlib
+import importlib.util
+import sys
 import weakref
+from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from otter.test_files import test_case
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
@@ -13,8 +15,43 @@ from sklearn.metrics import silhouette_score
 OK_FORMAT = False
 name = "q3_number_of_clusters"
 
-FEATURES = ["leeftijd", "duur_dagen", "wachttijd", "uren_per_maand", "kosten", "p_hh_li"]
-SKEWED = ["duur_dagen", "wachttijd", "uren_per_maand", "kosten"]
+# A check that cannot be judged without these student functions is not run once one
+# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+DEPENDS = {
+    "elbow_shape": ["elbow_inertias"],
+    "elbow_decreasing": ["elbow_inertias"],
+    "elbow_values": ["elbow_inertias"],
+    "elbow_other": ["elbow_inertias"],
+    "silhouette_shape": ["silhouette_by_k"],
+    "silhouette_values": ["silhouette_by_k"],
+    "silhouette_other": ["silhouette_by_k"],
+    "choose_best": ["choose_k"],
+    "choose_planted": ["choose_k"],
+    "choose_three": ["choose_k"],
+    "choose_five": ["choose_k"],
+    "choose_subset": ["choose_k"],
+}
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+FEATURES, SKEWED = shared.FEATURES, shared.SKEWED
 ELBOW_KS = [1, 2, 3, 4, 5, 6, 7, 8]
 SILHOUETTE_KS = [3, 4, 5]
 CHOOSE_KS = [2, 3, 4, 5, 6, 7, 8]
@@ -39,45 +76,6 @@ legitimate variants 0 (same labels, same formula), bugs >= 0.0087 (silhouette of
 _ELBOW = weakref.WeakKeyDictionary()
 _SILHOUETTES = weakref.WeakKeyDictionary()
 _CHOSEN = weakref.WeakKeyDictionary()
-
-
-def _as_matrix(value):
-    """``value`` as a float array, or None if it is not numeric."""
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-
-
-@functools.cache
-def shipped_X():
-    """The grader's own preprocessing of the shipped data (read-only).
-
-    The checks of this question call the student's functions on it, not on the
-    student's ``preprocess(load_data())``: a mistake there costs questions 1 and 2 only.
-    """
-    import pathlib
-
-    # the engine sets __file__; under otter (check or run) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    if here.with_name("shipped_features.csv").is_file():
-        df = pd.read_csv(here.with_name("shipped_features.csv"))
-    else:
-        toewijzingen = pd.read_csv(here.parent.parent / "toewijzingen.csv")
-        wijken = pd.read_csv(here.parent.parent / "wijken.csv")
-        df = toewijzingen.merge(wijken, on="wijk_code", how="left")
-    X = preprocessed(df)
-    X.flags.writeable = False
-    return X
-
-
-def preprocessed(df):
-    """The contract of preprocess, computed by the grader."""
-    table = df[FEATURES].astype(float)
-    table = table.fillna(table.median())
-    table[SKEWED] = np.log1p(table[SKEWED])
-    X = table.to_numpy()
-    return (X - X.mean(axis=0)) / X.std(axis=0)
 
 
 class _Data:
@@ -116,7 +114,7 @@ def _reference_best(data, k_values, random_state=0):
 
 def _inertias(value, k_values, hidden=False):
     """The student's inertias as a float vector of len(k_values), or a failed check."""
-    inertias = _as_matrix(value)
+    inertias = shared.as_matrix(value)
     ok = inertias is not None and inertias.shape == (len(k_values),)
     if hidden:
         assert ok and np.isfinite(inertias).all(), (
@@ -150,7 +148,7 @@ def _scores(value, k_values, hidden=False):
         f"silhouette_by_k returned the keys {keys}; expected the k values {k_values}\n"
         "hint: use each k itself as the key, not its position."
     )
-    scores = {int(k): _as_matrix(v) for k, v in value.items()}
+    scores = {int(k): shared.as_matrix(v) for k, v in value.items()}
     bad = [k for k, v in scores.items() if v is None or v.shape != () or not -1 <= v <= 1]
     if hidden:
         assert not bad, "on other data silhouette_by_k gave a score that is not a number in [-1, 1]"
@@ -166,7 +164,7 @@ def _key(mapping, k):
 
 
 def _is_int(value):
-    v = _as_matrix(value)
+    v = shared.as_matrix(value)
     return v is not None and v.shape == () and float(v) == int(v)
 
 
@@ -183,14 +181,14 @@ def _chosen(choose_k, X):
         f"choose_k returned {_short(value)}; expected a whole number k\n"
         "hint: return the k itself, not its silhouette or its position in k_values."
     )
-    return int(_as_matrix(value))
+    return int(shared.as_matrix(value))
 
 
 # ----------------------------------------------------------------------------- elbow
 
 
 def _elbow(elbow_inertias):
-    X = shipped_X().copy()
+    X = shared.shipped_X().copy()
     if elbow_inertias not in _ELBOW:
         _ELBOW[elbow_inertias] = elbow_inertias(X, list(ELBOW_KS))
     return X, _inertias(_ELBOW[elbow_inertias], ELBOW_KS)
@@ -253,7 +251,7 @@ def elbow_other(elbow_inertias):
 
 
 def _silhouettes(silhouette_by_k):
-    X = shipped_X().copy()
+    X = shared.shipped_X().copy()
     if silhouette_by_k not in _SILHOUETTES:
         _SILHOUETTES[silhouette_by_k] = silhouette_by_k(X, list(SILHOUETTE_KS))
     return X, _scores(_SILHOUETTES[silhouette_by_k], SILHOUETTE_KS)
@@ -296,7 +294,7 @@ def silhouette_other(silhouette_by_k):
 
 @test_case(name="choose_k returns the k with the highest silhouette", points=1)
 def choose_best(choose_k):
-    X = shipped_X().copy()
+    X = shared.shipped_X().copy()
     chosen = _chosen(choose_k, X)
     data = _Data(X)
     best = _reference_best(data, CHOOSE_KS)
@@ -314,7 +312,7 @@ def choose_best(choose_k):
 
 @test_case(name="choose_k finds the planted segments in the Oosterhout data", points=2)
 def choose_planted(choose_k):
-    chosen = _chosen(choose_k, shipped_X().copy())
+    chosen = _chosen(choose_k, shared.shipped_X().copy())
     assert chosen == PLANTED_K, (
         f"choose_k returned {chosen}; the data has {PLANTED_K} planted segments\n"
         "hint: choose the k with the highest silhouette score."
@@ -324,7 +322,7 @@ def choose_planted(choose_k):
 def _hidden_choose_other(choose_k, k):
     data = _hidden_data(k)
     chosen = choose_k(data.X.copy(), list(_hidden_CHOOSE_KS[k]))
-    assert _is_int(chosen) and int(_as_matrix(chosen)) == k, (
+    assert _is_int(chosen) and int(shared.as_matrix(chosen)) == k, (
         f"on other data with {k} planted segments choose_k did not return {k}\n"
         "hint: compute the silhouette for each k in k_values and return the best k."
     )
@@ -345,7 +343,7 @@ def choose_subset(choose_k):
     data = _hidden_data(5)
     k_values = list(_hidden_SUBSET_KS)
     chosen = choose_k(data.X.copy(), k_values)
-    assert _is_int(chosen) and int(_as_matrix(chosen)) == _reference_best(data, k_values), (
+    assert _is_int(chosen) and int(shared.as_matrix(chosen)) == _reference_best(data, k_values), (
         "given a short list of k values, choose_k did not return the best of them\n"
         "hint: loop over the k_values argument instead of a fixed range."
     )
@@ -365,8 +363,4 @@ gives) is among them; the best of them, 6, leads 7 by 0.011."""
 @functools.cache
 def _hidden_data(k):
     """The grader's preprocessing of a variant of the data with k planted segments."""
-    import pathlib
-
-    # the engine sets __file__; under otter run (Gradescope) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    return _Data(preprocessed(pd.read_csv(here.with_name(f"variant_k{k}.csv"))))
+    return _Data(shared.preprocessed(shared._hidden_variant(k)))

@@ -1,7 +1,9 @@
 """Q5: profile_clusters describes each cluster in the original units."""
 
-import functools
+import importlib.util
+import sys
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,8 +12,35 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q5_profile"
 
-FEATURES = ["leeftijd", "duur_dagen", "wachttijd", "uren_per_maand", "kosten", "p_hh_li"]
-SKEWED = ["duur_dagen", "wachttijd", "uren_per_maand", "kosten"]
+# A check that cannot be judged without these student functions is not run once one
+# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+DEPENDS = {
+    "one_row_per_cluster": ["profile_clusters"],
+    "sizes": ["profile_clusters"],
+    "means": ["profile_clusters"],
+    "other_data": ["profile_clusters"],
+}
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+FEATURES, SKEWED = shared.FEATURES, shared.SKEWED
 AGE_BANDS = [6, 12, 16]  # the public checks profile four age bands as if they were clusters
 
 MEAN_RTOL = 1e-6
@@ -29,28 +58,10 @@ def _age_band_profile(profile_clusters):
     ``load_data()``: a mistake in load_data costs the load_data checks only.
     """
     if profile_clusters not in _PROFILES:
-        df = shipped_features()
+        df = shared.shipped_features()
         labels = np.digitize(df["leeftijd"].to_numpy(dtype=float), AGE_BANDS)
         _PROFILES[profile_clusters] = (df, labels, profile_clusters(df.copy(), labels.copy()))
     return _PROFILES[profile_clusters]
-
-
-@functools.cache
-def shipped_features():
-    """The FEATURES columns of toewijzingen.csv left-joined with wijken.csv (with the gaps).
-
-    Read from ``shipped_features.csv`` next to this file (the graders and the exported
-    zip), or joined from the data files of the bundle this file sits in (``tests/``).
-    """
-    import pathlib
-
-    # the engine sets __file__; under otter (check or run) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    if here.with_name("shipped_features.csv").is_file():
-        return pd.read_csv(here.with_name("shipped_features.csv"))
-    toewijzingen = pd.read_csv(here.parent.parent / "toewijzingen.csv")
-    wijken = pd.read_csv(here.parent.parent / "wijken.csv")
-    return toewijzingen.merge(wijken, on="wijk_code", how="left")[FEATURES]
 
 
 def _table(profile, k):
@@ -167,21 +178,13 @@ def _hidden_case():
     renumbered so that the ids do not follow the order of first appearance."""
     if "case" in _hidden_MEMO:
         return _hidden_MEMO["case"]
-    import pathlib
-
     from sklearn.cluster import KMeans
 
-    # the engine sets __file__; under otter run (Gradescope) the file sits in tests/
-    here = pathlib.Path(globals().get("__file__", "tests/_"))
-    df = pd.read_csv(here.with_name("variant_k5.csv"))
+    df = shared._hidden_variant(5).copy()
     order = np.random.default_rng(23).permutation(len(df))
     df = df.iloc[order]
     df.index = pd.Index([f"r{i}" for i in order])
-    table = df[FEATURES].astype(float)
-    table = table.fillna(table.median())
-    table[SKEWED] = np.log1p(table[SKEWED])
-    X = table.to_numpy()
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    X = shared.preprocessed(df)
     labels = KMeans(n_clusters=5, n_init=10, random_state=0).fit_predict(X)
     labels = np.array([3, 0, 4, 1, 2])[labels]
     labels.flags.writeable = False

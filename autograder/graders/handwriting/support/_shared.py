@@ -1,4 +1,5 @@
-"""What the handwriting question files share: the kit, the digits, the student's default fit.
+"""What the handwriting question files share: the kit, the digits, the student's fits, and
+the checks of a fitted model that several questions make.
 
 Loaded once per process by every question file (``_support()`` in each), so the
 student's default fit is made once per submission whichever files run, and the
@@ -11,6 +12,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import numpy as np
+from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 
 
@@ -34,7 +37,7 @@ def _kit_path() -> Path:
 
 
 kit = _load(_kit_path())
-Failed, check = kit.Failed, kit.check
+Failed, check, not_judged = kit.Failed, kit.check, kit.not_judged
 
 FUNCTIONS = (
     "load_digits_data",
@@ -49,6 +52,8 @@ FUNCTIONS = (
 )
 KIT = kit.Kit(module="handwriting", timeout=20, functions=FUNCTIONS)
 """timeout equals assignment.toml's (tests/test_graderkit.py keeps them equal)."""
+
+MODEL_HINT = "return the fitted model itself, e.g. `return KMeans(...).fit(X)`."
 
 
 @functools.cache
@@ -66,3 +71,169 @@ def default_fit(fit_kmeans):
     once per submission for every question file (its exception too)."""
     X, _ = digits()
     return KIT.memo.call("default", fit_kmeans, X.copy(), n_clusters=10, random_state=0)
+
+
+@functools.cache
+def reference_fit(dataset, k):
+    """The grader's own KMeans(k, n_init=10, random_state=0) on ``dataset()``: (labels,
+    inertia), once per process for every question file."""
+    model = KMeans(n_clusters=k, n_init=10, random_state=0).fit(dataset()[0])
+    labels = model.labels_.astype(int)
+    labels.flags.writeable = False
+    return labels, float(model.inertia_)
+
+
+def attribute(model, attr):
+    """``model.<attr>`` as a numeric array; a readable failure if it has no such attribute."""
+    check(
+        hasattr(model, attr),
+        f"the object fit_kmeans returned has no attribute `{attr}`",
+        hint=MODEL_HINT,
+    )
+    value = np.asarray(getattr(model, attr))
+    check(value.dtype.kind in "biuf", f"`{attr}` holds {value.dtype} values; expected numbers")
+    return value
+
+
+def fitted(model, n, d, where=""):
+    """Centres (k, d) and labels (n,) of ``model``, for whatever k it has, checked to be
+    usable together (label i is row i of the centres).
+
+    ``where`` describes hidden data; its messages then leave out the shapes.
+    """
+    centres = attribute(model, "cluster_centers_").astype(float)
+    labels = attribute(model, "labels_")
+    if where:
+        check(
+            centres.ndim == 2 and centres.shape[1] == d and labels.shape == (n,),
+            f"{where}, cluster_centers_ or labels_ does not have the right shape",
+            hint="use the X you are given; do not fix its size or 64 pixels.",
+        )
+    check(
+        centres.ndim == 2 and centres.shape[1] == d and len(centres) >= 1,
+        f"cluster_centers_ has shape {centres.shape}; expected one row of {d} pixels per cluster",
+        expected=f"(n_clusters, {d})",
+        actual=centres.shape,
+        hint="rows are clusters, columns are pixels. Did you transpose?",
+    )
+    check(
+        labels.shape == (n,),
+        f"labels_ has shape {labels.shape}; expected one label per image",
+        expected=(n,),
+        actual=labels.shape,
+        hint="one label per row of X. Did you fit on X.T?",
+    )
+    check(
+        np.all(labels == np.round(labels)) and labels.min() >= 0 and labels.max() < len(centres),
+        f"{where or 'on the digits'}, labels_ holds values that are not cluster ids "
+        "0..n_clusters-1",
+        hint="label i must be the row of cluster_centers_ for cluster i.",
+    )
+    return centres, labels.astype(int)
+
+
+def distinct_rows(centres):
+    """Number of distinct centres (rows equal up to 1e-9 count once)."""
+    return len(np.unique(np.round(np.asarray(centres, dtype=float), 9), axis=0))
+
+
+def require_clusters(centres, labels, where="your fit"):
+    """A property of a clustering can only be judged on one: more than one distinct centre
+    and labels that vary. Otherwise the check is not judged (and earns nothing)."""
+    n_centres, n_labels = distinct_rows(centres), len(np.unique(labels))
+    if n_centres < 2 or n_labels < 2:
+        not_judged(
+            f"{where} has {n_centres} distinct centre{'s' * (n_centres != 1)} and "
+            f"{n_labels} distinct label{'s' * (n_labels != 1)}: this property needs a clustering "
+            "into more than one cluster"
+        )
+
+
+def nearest(X, centres):
+    """Index of the nearest centre of each row (squared Euclidean distance; ties: first)."""
+    distances = (
+        np.sum(X**2, axis=1)[:, None] - 2 * X @ centres.T + np.sum(centres**2, axis=1)[None, :]
+    )
+    return np.argmin(distances, axis=1)
+
+
+def inertia_of(X, centres, labels):
+    """Sum of squared distances of each row of X to its assigned centre."""
+    return float(np.sum((X - centres[labels]) ** 2))
+
+
+def stale_fraction(X, centres, labels):
+    """Share of rows whose label is not their nearest centre (a tie counts as nearest)."""
+    d = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    own = d[np.arange(len(X)), labels]
+    return float(np.mean(own > d.min(axis=1) * (1 + 1e-9) + 1e-9))
+
+
+def moved_fraction(X, labels):
+    """Share of rows that one more K-means step (centres = member means, then reassign)
+    moves to another cluster."""
+    ids = np.unique(labels)
+    means = np.stack([X[labels == i].mean(axis=0) for i in ids])
+    return float(np.mean(ids[nearest(X, means)] != labels))
+
+
+def majority_accuracy(labels, y):
+    """Label-mapping accuracy: every cluster named after its most frequent digit."""
+    counts = np.zeros((labels.max() + 1, 10), dtype=int)
+    np.add.at(counts, (labels, y), 1)
+    return float(counts.max(axis=1).sum() / len(y))
+
+
+@functools.cache
+def seed_rows():
+    """300 of the digits (public): the data of the same-seed check."""
+    X, _ = digits()
+    X = X[np.random.default_rng(1_234).choice(len(X), size=300, replace=False)]
+    X.flags.writeable = False
+    return X
+
+
+def seed_labels(fit_kmeans):
+    """labels_ of the student's fit of :func:`seed_rows` with random_state=0, as data,
+    once per submission (compared again in a fresh process by q5's last hidden check)."""
+    return KIT.memo.derived(
+        "seed rows",
+        fit_kmeans,
+        lambda: attribute(fit_kmeans(seed_rows().copy(), n_clusters=10, random_state=0), "labels_"),
+    )
+
+
+@functools.cache
+def _hidden_shuffled():
+    """The digits with their rows in another order (the same shape as the digits)."""
+    X, y = digits()
+    order = np.random.default_rng(20_240_611).permutation(len(X))
+    X, y = X[order], y[order]
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
+def _hidden_shuffled_fit(fit_kmeans):
+    """The student's fit of the shuffled digits with random_state=0, once per submission."""
+    X, _ = _hidden_shuffled()
+    return KIT.memo.call("shuffled", fit_kmeans, X.copy(), n_clusters=10, random_state=0)
+
+
+@functools.cache
+def _hidden_split():
+    """700 digits to fit on, and 400 other digits to predict."""
+    X, y = digits()
+    rows = np.random.default_rng(7_031).permutation(len(X))
+    fit_rows, new_rows = rows[:700], rows[700:1100]
+    parts = X[fit_rows], X[new_rows], y[new_rows]
+    for part in parts:
+        part.flags.writeable = False
+    return parts
+
+
+def _hidden_model(fit_kmeans):
+    """The student's 8-cluster fit of 700 digits, once per submission (q4 and q5)."""
+    return KIT.memo.call(
+        "hidden", fit_kmeans, _hidden_split()[0].copy(), n_clusters=8, random_state=4
+    )

