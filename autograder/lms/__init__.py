@@ -107,8 +107,9 @@ def match(
         else:
             later.append(g)
     for g in later:
-        key = g.student.lower()
-        hits = [r for r in rows if key in r.logins]
+        keys = g.logins or {g.student.lower()}
+        key = min(keys, key=len)
+        hits = [r for r in rows if keys & r.logins]
         lms_id = g.ids.get(lms)
         why_no_id = f"no roster row has id {lms_id}" if lms_id else "no LMS id in the file name"
         if len(hits) == 1 and hits[0].index not in pairs:

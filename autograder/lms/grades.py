@@ -47,6 +47,9 @@ class Graded:
     """LMS -> the id the LMS put into the download name (``canvas``, ``moodle``)."""
     late: bool = False
     """The LMS marked the download as late."""
+    logins: set[str] = field(default_factory=set)
+    """Lower-case keys that may be the student's login: the student key, and the name the
+    file or repository was found as in the download (``tom.smit`` for a cloned repository)."""
 
     @property
     def percent(self) -> float:
@@ -100,8 +103,15 @@ def assignments_in(grades_dir: Path) -> list[str]:
     return [r[0] for r in rows]
 
 
-def from_result(result: SubmissionResult) -> Graded:
-    ids, late = lms_ids(result.student, result.source)
+def from_result(result: SubmissionResult, identity: dict[str, str] | None = None) -> Graded:
+    """``result`` as the LMS files need it; ``identity`` is intake's record of the download."""
+    identity = identity or {}
+    ids, late = lms_ids(result.student, identity.get("found_as") or result.source)
+    if identity.get("lms") in ("canvas", "moodle") and identity.get("lms_user_id"):
+        ids[identity["lms"]] = identity["lms_user_id"]
+    keys = {result.student.lower()}
+    if found := identity.get("found_as", ""):
+        keys.add(Path(found).name.removesuffix(".py").removesuffix(".ipynb").lower())
     # the intake's record, once results carry it: the LMS and the user id it read from the
     # download. Brightspace's download names hold its internal user id, which its grade
     # exports do not have, so only an OrgDefinedId the record names as such is used.
@@ -118,6 +128,7 @@ def from_result(result: SubmissionResult) -> Graded:
         source=result.source,
         ids=ids,
         late=late,
+        logins=keys,
     )
 
 
@@ -125,6 +136,7 @@ def load_graded(grades_dir: Path, assignment: str) -> list[Graded]:
     """Every student of ``assignment`` in the batch folder ``grades_dir``."""
     book = Gradebook(grades_dir / "grades.sqlite")
     try:
-        return [from_result(r) for r in book.results(assignment)]
+        found = book.identities(assignment)
+        return [from_result(r, found.get(r.student)) for r in book.results(assignment)]
     finally:
         book.close()
