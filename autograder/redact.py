@@ -199,7 +199,11 @@ def own_words(exc: BaseException, check_dir: str) -> str | None:
     return text.strip() or None
 
 
-def is_own_text(text: str, check_file: str) -> bool:
-    """Whether ``text`` is made of at most :data:`MAX_PIECES` string literals of the file."""
-    _, literals = _module(check_file)
+def is_own_text(text: str, *check_files: str) -> bool:
+    """Whether ``text`` is made of at most :data:`MAX_PIECES` string literals of the files.
+
+    A check's message may join a literal of its own file (``where``) with one of the
+    assignment's shared helper module, whose ``check`` raised it.
+    """
+    literals = frozenset().union(*(_module(f)[1] for f in check_files))
     return _pieces(text, literals)

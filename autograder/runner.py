@@ -25,11 +25,13 @@ expected/actual values, and of an assertion message only the check's own words
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
 import traceback
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 from autograder.redact import is_own_text, own_words
@@ -228,12 +230,20 @@ def _fill_hidden_failure(result: CaseResult, exc: AssertionError, case: Case) ->
     check_file = case.func.__code__.co_filename
     if isinstance(getattr(exc, "message", None), str):  # a Failed: its fields, if own words
         fill_failure(result, exc)
-        result.output = result.output if is_own_text(result.output, check_file) else HIDDEN_FAILED
-        result.hint = result.hint if is_own_text(result.hint, check_file) else ""
+        # the words may come from the check's file and its assignment's shared helpers
+        files = [check_file, *_support_files(os.path.dirname(check_file))]
+        result.output = result.output if is_own_text(result.output, *files) else HIDDEN_FAILED
+        result.hint = result.hint if is_own_text(result.hint, *files) else ""
     else:
         words = own_words(exc, os.path.dirname(check_file))
         fill_failure(result, AssertionError(words or HIDDEN_FAILED))
     result.expected = result.actual = ""
+
+
+@functools.cache
+def _support_files(check_dir: str) -> tuple[str, ...]:
+    """The shared helper modules next to an assignment's check files (``support/*.py``)."""
+    return tuple(sorted(str(p) for p in Path(check_dir, "support").glob("*.py")))
 
 
 def fill_failure(result: CaseResult, exc: AssertionError) -> None:

@@ -101,7 +101,9 @@ def test_a_students_page_has_their_figure_and_nothing_hidden_or_teacher_only(gra
         assert not leaked, (r.student, leaked)
         shown = {c.output for c in r.cases if not c.hidden}
         for c in r.cases:
-            if c.hidden and c.output and c.output not in shown:
+            # a hidden message that a public message contains ("X raised NotImplementedError",
+            # where the public one adds the line) says nothing about a leak
+            if c.hidden and c.output and not any(c.output in o for o in shown):
                 assert c.output not in page, (r.student, c.name)
         for teacher_only in ("similarity", "honest_a", "integrity", "planted_copy"):
             if teacher_only != r.student:
