@@ -75,7 +75,10 @@ class Session:
                 path, os.path.join(self.scratch, os.path.basename(path)), follow_symlinks=False
             )
         limits.write_paths = [self.scratch, "/dev/null"]
-        limits.read_paths = safe_read_paths([*protected, os.path.dirname(self.scratch)])
+        # The temporary folder (other children's scratch, the host's /tmp) is never a read
+        # path; but a Python installation that lives in it (a checkout cloned into /tmp,
+        # its .venv) must stay readable, so the folder is masked, not used to drop paths.
+        limits.read_paths = safe_read_paths(list(protected))
         limits.read_paths += PROC_READ_PATHS
         limits.masked = masked_paths([*protected, os.path.dirname(self.scratch)], limits.read_paths)
         self.request_base = {
