@@ -23,6 +23,9 @@ def test_ctrl_c_saves_what_was_graded_and_the_rerun_grades_only_the_rest(tmp_pat
     proc = subprocess.Popen(
         cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,  # its own process group: Ctrl-C reaches every process in it
+        # pytest-xdist's workers ignore SIGINT, and an ignored SIGINT is inherited: Python
+        # then never raises KeyboardInterrupt. A terminal's shell starts it with the default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     lines = []
     for line in proc.stdout:  # wait until two students are graded
@@ -33,10 +36,9 @@ def test_ctrl_c_saves_what_was_graded_and_the_rerun_grades_only_the_rest(tmp_pat
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     rest, stderr = proc.communicate(timeout=30)
     stopped = time.monotonic() - sent
-    # 2-4 s when this test runs alone (it took 12-40 s before); inside the whole suite on
-    # 2 cores it took 20.8 s twice, which is not yet understood (issue 10 stays open on
-    # it). The bound catches a batch that waits for the rest of the class.
-    assert stopped < 28.0, f"took {stopped:.1f} s to stop"
+    # about 2-4 s here (outputs written, processes gone) on a loaded 2-core machine; the
+    # bound is loose so that the test does not time the machine (it took 12-40 s before)
+    assert stopped < 10.0, f"took {stopped:.1f} s to stop"
     assert proc.returncode == 130
     assert "Traceback" not in stderr + rest, stderr
     assert "KeyboardInterrupt" not in stderr
