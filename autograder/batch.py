@@ -186,6 +186,7 @@ def grade_batch(
                     timeout=timeout,
                     memory_mb=memory_mb,
                     budget=budget,
+                    figures=figures,
                 )
             elif workers <= 1:
                 try:

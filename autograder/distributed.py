@@ -31,12 +31,13 @@ def grade_remote(
     timeout: float | None,
     memory_mb: int | None,
     budget: float | None = None,
+    figures: bool = True,
 ) -> dict:
     """Runs on a Dask worker: grade one submission's source in this worker's sandbox."""
-    key = (assignment, timeout, memory_mb, budget)
+    key = (assignment, timeout, memory_mb, budget, figures)
     if key not in _GRADERS:
         _GRADERS[key] = Grader(
-            assignment, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=True
+            assignment, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=figures
         )
     grader = _GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="clusterlab-dask-") as tmp:
@@ -56,11 +57,13 @@ def grade_on_dask(
     timeout: float | None,
     memory_mb: int | None,
     budget: float | None = None,
+    figures: bool = True,
 ) -> None:
     """Submit every submission to the cluster at ``scheduler``; record results as they come.
 
     ``fail(submission, why)`` records a submission the cluster could not grade (its
-    worker was lost twice, say); the batch carries on.
+    worker was lost twice, say); the batch carries on. ``figures`` as in
+    :func:`autograder.batch.grade_batch`.
     """
     from distributed import Client, as_completed
 
@@ -80,6 +83,7 @@ def grade_on_dask(
                 timeout,
                 memory_mb,
                 budget,
+                figures,
                 pure=False,
                 retries=1,
                 key=f"clusterlab-{sub.student}-{os.urandom(4).hex()}",
