@@ -202,10 +202,19 @@ def grade(
         str | None,
         typer.Option(help="Grade on this Dask cluster (tcp://host:8786) instead of local workers."),
     ] = None,
+    manual: Annotated[
+        Path | None,
+        typer.Option(
+            "--manual",
+            help="The points of manually graded questions, a CSV (default: OUT/manual.csv if"
+            " there; `clusterlab manual-template` writes one).",
+        ),
+    ] = None,
 ) -> None:
     """Grade a whole class; write results/, gradebook.csv, feedback/, report.html, grades.sqlite."""
     from autograder.batch import grade_batch
     from autograder.intake import NoSubmissions
+    from autograder.manual import ManualFileError
     from autograder.reference import ReferenceFailed
     from autograder.settings import SettingsError
 
@@ -273,8 +282,9 @@ def grade(
             progress=progress,
             force=force,
             started=started,
+            manual=manual,
         )
-    except (NoSubmissions, ReferenceFailed) as exc:
+    except (NoSubmissions, ReferenceFailed, ManualFileError) as exc:
         _user_error(str(exc))
     except SettingsError as exc:
         _user_error("; ".join(exc.problems))
@@ -293,15 +303,62 @@ def grade(
         )
         raise typer.Exit(130)
     console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
+    if summary.manual:
+        console.print(escape(summary.manual), soft_wrap=True)
     for line in summary.intake:
         console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     for p in summary.problems:
-        console.print(f"[yellow]warning:[/] {escape(p)}")
+        console.print(f"[yellow]warning:[/] {escape(p)}", soft_wrap=True)
     for w in summary.warnings:
-        console.print(f"[yellow]warning:[/] {escape(w)}")
+        console.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
     console.print(
         f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.html'}"
         f" (and report.md)\nresults:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
+    )
+
+
+@app.command("manual-template")
+def manual_template(
+    assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. oosterhout.")],
+    grades_dir: Annotated[
+        Path | None,
+        typer.Argument(help="A batch's --out folder: a row for each of its graded students."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The CSV to write (default: GRADES_DIR/manual.csv)."),
+    ] = None,
+) -> None:
+    """Write the CSV in which you enter the points of manually graded questions."""
+    from autograder import manual
+    from autograder.gradebook import Gradebook, atomic_write
+
+    a = _load(assignment)
+    if not a.manual:
+        _user_error(
+            f"{a.name} has no manually graded questions (declare them as [[manual]] in its "
+            "assignment.toml)"
+        )
+    students: list[str] = []
+    if grades_dir is not None:
+        db = grades_dir / "grades.sqlite"
+        if not db.is_file():
+            _user_error(f"{grades_dir} has no grades.sqlite: name the --out folder of a batch")
+        book = Gradebook(db)
+        try:
+            students = [r.student for r in book.results(a.name, manual=False)]
+        finally:
+            book.close()
+    target = out or (grades_dir or Path.cwd()) / manual.DEFAULT_NAME
+    if target.exists():
+        _user_error(f"{target} exists: fill it in, or name another file with --out")
+    atomic_write(target, manual.template(a.manual, students))
+    questions = ", ".join(f"{q.name} (0-{q.points:g} points)" for q in a.manual)
+    console.print(
+        f"wrote {target}: {len(students)} student(s) x {questions}. Enter the points (an empty"
+        " cell is to be graded by the teacher) and run `clusterlab grade` again: nothing is"
+        " regraded, every output is rewritten",
+        soft_wrap=True,
     )
 
 
@@ -364,6 +421,14 @@ def export_grades_cmd(
         bool,
         typer.Option("--missing-as-zero", help="Write 0 for missing and ungradable submissions."),
     ] = False,
+    include_unfinished: Annotated[
+        bool,
+        typer.Option(
+            "--include-unfinished",
+            help="Write the scores of students whose manually graded questions are still to be"
+            " graded (without those points).",
+        ),
+    ] = False,
 ) -> None:
     """Fill the assignment's column of an LMS gradebook export, ready to import."""
     from autograder.lms import RosterError, export_grades
@@ -379,6 +444,7 @@ def export_grades_cmd(
             percent=percent,
             include_late=include_late,
             missing_as_zero=missing_as_zero,
+            include_unfinished=include_unfinished,
         )
     except RosterError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
