@@ -57,17 +57,20 @@ def list_cmd() -> None:
     """List the assignments, their points, and where their files are."""
     from autograder.testfiles import load_questions
 
-    table = Table("assignment", "title", "questions", "points (public + hidden)", "student files")
+    table = Table(
+        "assignment", "title", "questions", "points (public + hidden [+ by hand])", "student files"
+    )
     for name in assignment_mod.names():
         a = assignment_mod.load(name)
         questions = load_questions(a.grader_files())
         public = sum(c.points for q in questions for c in q.cases if not c.hidden)
         total = sum(q.points for q in questions)
+        manual = sum(q.points for q in a.manual)
         table.add_row(
             name,
             a.title,
             str(len(questions)),
-            f"{public:g} + {total - public:g}",
+            f"{public:g} + {total - public:g}" + (f" + {manual:g} by hand" if manual else ""),
             str(
                 a.bundle_dir.relative_to(Path.cwd())
                 if a.bundle_dir.is_relative_to(Path.cwd())

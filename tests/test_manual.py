@@ -81,6 +81,8 @@ def test_the_template_lists_every_graded_student_once(batch):
     assert again.returncode == 2 and "exists" in again.stderr, "never overwrites a teacher's file"
     none = clusterlab("manual-template", "handwriting", "--out", batch["tmp"] / "m.csv")
     assert none.returncode == 2 and "no manually graded questions" in none.stderr
+    listed = [line for line in clusterlab("list").stdout.splitlines() if "oosterhout" in line]
+    assert "+ 5 by hand" in listed[0]
 
 
 def test_entered_points_reach_every_output_without_a_regrade(batch):
