@@ -7,9 +7,12 @@ The runner judges; it does not render. Its rules, in order, for each case:
 3. a parameter names a function that ran out of time earlier: *not run*
    (calling it again would only cost another time-out);
 4. something the case relies on (its question file's ``DEPENDS`` entry) failed
-   earlier: *not run*, "because fit_kmeans failed" (a student function whose call
-   raised, ran out of time or crashed) or because a named case did not pass; the
-   failure is explained once, where it happened;
+   earlier: *not run*, "because fit_kmeans failed" or because a named case did not
+   pass; the failure is explained once, where it happened. A student function named
+   there stands for its *memoised* call (``shared.KIT.memo``): ``fit_kmeans`` for the
+   one under the key ``"default"``, ``fit_kmeans:shuffled`` for the one under
+   ``"shuffled"``; it failed when that call raised, ran out of time or crashed. Other
+   calls of the function (a hidden case's odd input) fail only their own case;
 5. otherwise the case runs: ``AssertionError`` fails it with its message (a
    ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become
    fields of the result); a student exception, time-out or crash fails it with a
@@ -124,8 +127,9 @@ class CaseRunner:
         self.timed_out: dict[str, str] = {}
         self.out_of_budget: str | None = None
         """Why the remaining cases fail, once the submission used up its time budget."""
-        self.failed_functions: set[str] = set()
-        """Student functions a call of which raised, ran out of time or crashed."""
+        self.failed_calls: set[tuple[str, str]] = set()
+        """``(function, memo key)`` of the memoised student calls that raised, ran out of
+        time or crashed (what a ``DEPENDS`` entry naming a function refers to)."""
         self.outcomes: dict[str, CaseResult] = {}
         """``question.function`` -> result of every case run so far."""
         self._values: dict[str, Any] = {}
@@ -151,8 +155,10 @@ class CaseRunner:
                 done = self.outcomes.get(dep)
                 if done is not None and done.status != PASSED:
                     return f"the check “{done.name}” did not pass"
-            elif dep in self.timed_out or dep in self.failed_functions:
-                return f"{dep} failed"
+            else:
+                function, _, key = dep.partition(":")
+                if (function, key or DEFAULT_CALL) in self.failed_calls:
+                    return f"{function} failed"
         return None
 
     def _record(self, case: Case, result: CaseResult) -> CaseResult:
@@ -231,9 +237,16 @@ class CaseRunner:
         return graderkit().none_failure(exc, labels) if labels else None
 
     def _function_failed(self, exc: SandboxError) -> None:
-        """Remember a student function whose own call failed (not a method of its result)."""
-        if _IDENTIFIER.fullmatch(exc.label or ""):
-            self.failed_functions.add(exc.label)
+        """Remember a memoised student call that failed (graderkit's ``Memo`` marks the
+        exception with the call); a call made outside the memo fails its own case only."""
+        call = getattr(exc, MEMO_CALL, None)
+        if (
+            isinstance(call, tuple)
+            and len(call) == 2
+            and all(isinstance(part, str) for part in call)
+            and _IDENTIFIER.fullmatch(call[0])
+        ):
+            self.failed_calls.add(call)
 
 
 @functools.cache
@@ -254,6 +267,12 @@ def graderkit() -> Any:
     return sys.modules[key]
 
 
+MEMO_CALL = "clusterlab_memo_call"
+"""Attribute graderkit's ``Memo`` sets on an exception of a memoised call (graderkit is
+loaded by path, never imported, so the name is repeated; tests/test_graderkit.py keeps the
+two equal)."""
+DEFAULT_CALL = "default"
+"""The memo key a ``DEPENDS`` entry naming a bare function refers to."""
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIELD_CAP = 500
 """Longest hint, expected or actual value kept (characters)."""

@@ -121,13 +121,22 @@ def _unwrap(function: Any) -> Any:
     return getattr(function, "__clusterlab_guarded__", function)
 
 
+MEMO_CALL = "clusterlab_memo_call"
+"""Attribute of an exception raised by a memoised call: ``(function name, key)``. ClusterLab's
+runner reads it to tell which call a ``DEPENDS`` entry names failed (``"fit_kmeans"`` is
+the call memoised under ``"default"``, ``"fit_kmeans:shuffled"`` the one under
+``"shuffled"``); otter and pytest never look at it."""
+
+
 class Memo:
     """Results of student calls, kept once per submission.
 
     ``memo.call("default", fit_kmeans, X, n_clusters=10)`` calls the student's function
     the first time and returns the same result (or raises the same exception) every
     later time, from any question file. Entries go when the student function goes (a
-    weak reference): one submission's results never reach the next.
+    weak reference): one submission's results never reach the next. An exception is
+    marked with the call it came from (:data:`MEMO_CALL`), which is what a dependency
+    on a student function refers to.
     """
 
     def __init__(self) -> None:
@@ -144,6 +153,11 @@ class Memo:
             try:
                 store[key] = (True, make())
             except Exception as exc:  # remembered and raised again, never swallowed
+                if not hasattr(exc, MEMO_CALL):  # the innermost memoised call it came from
+                    try:
+                        setattr(exc, MEMO_CALL, (getattr(function, "__name__", ""), key))
+                    except (AttributeError, TypeError):  # an exception without a __dict__
+                        pass
                 store[key] = (False, exc)
         ok, value = store[key]
         if not ok:
