@@ -258,6 +258,8 @@ class Grader:
         finally:
             session.close()
         result.output = session.output
+        if self.public_only:  # no hidden case ran: the student may see what their code printed
+            result.student_output, result.printed_bytes = session.output, session.printed_bytes
         result.warnings = [f"missing protection: {m}" for m in session.missing]
         if notebook is not None:
             _point_at_cells(result, notebook, path, self.assignment.module)
