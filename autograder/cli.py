@@ -334,31 +334,14 @@ def manual_template(
 ) -> None:
     """Write the CSV in which you enter the points of manually graded questions."""
     from autograder import manual
-    from autograder.gradebook import Gradebook, atomic_write
 
-    a = _load(assignment)
-    if not a.manual:
-        _user_error(
-            f"{a.name} has no manually graded questions (declare them as [[manual]] in its "
-            "assignment.toml)"
-        )
-    students: list[str] = []
-    if grades_dir is not None:
-        db = grades_dir / "grades.sqlite"
-        if not db.is_file():
-            _user_error(f"{grades_dir} has no grades.sqlite: name the --out folder of a batch")
-        book = Gradebook(db)
-        try:
-            students = [r.student for r in book.results(a.name, manual=False)]
-        finally:
-            book.close()
-    target = out or (grades_dir or Path.cwd()) / manual.DEFAULT_NAME
-    if target.exists():
-        _user_error(f"{target} exists: fill it in, or name another file with --out")
-    atomic_write(target, manual.template(a.manual, students))
-    questions = ", ".join(f"{q.name} (0-{q.points:g} points)" for q in a.manual)
+    try:
+        target, students = manual.write_template(_load(assignment), grades_dir, out)
+    except manual.ManualFileError as exc:
+        _user_error(str(exc))
+    questions = ", ".join(f"{q.name} (0-{q.points:g} points)" for q in _load(assignment).manual)
     console.print(
-        f"wrote {target}: {len(students)} student(s) x {questions}. Enter the points (an empty"
+        f"wrote {target}: {students} student(s) x {questions}. Enter the points (an empty"
         " cell is to be graded by the teacher) and run `clusterlab grade` again: nothing is"
         " regraded, every output is rewritten",
         soft_wrap=True,

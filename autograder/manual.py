@@ -174,6 +174,36 @@ def template(questions: Sequence[ManualQuestion], students: Iterable[str]) -> st
     return buf.getvalue()
 
 
+def write_template(a, grades_dir: Path | None = None, out: Path | None = None) -> tuple[Path, int]:
+    """Write :func:`template` for assignment ``a``: a row per student graded in the batch
+    folder ``grades_dir`` (none without it), at ``out`` (default ``grades_dir/manual.csv``).
+    Returns the path and the number of students; raises :class:`ManualFileError` for an
+    assignment without manual questions, a folder without a gradebook, or a file that
+    exists (a teacher's points are never overwritten)."""
+    from autograder.gradebook import Gradebook, atomic_write
+
+    if not a.manual:
+        raise ManualFileError(
+            f"{a.name} has no manually graded questions (declare them as [[manual]] in its "
+            "assignment.toml)"
+        )
+    students: list[str] = []
+    if grades_dir is not None:
+        db = grades_dir / "grades.sqlite"
+        if not db.is_file():
+            raise ManualFileError(f"{grades_dir} has no grades.sqlite: name a batch's --out")
+        book = Gradebook(db)
+        try:
+            students = [r.student for r in book.results(a.name, manual=False)]
+        finally:
+            book.close()
+    target = out or (grades_dir or Path.cwd()) / DEFAULT_NAME
+    if target.exists():
+        raise ManualFileError(f"{target} exists: fill it in, or name another file with --out")
+    atomic_write(target, template(a.manual, students))
+    return target, len(students)
+
+
 def case(question: ManualQuestion, entry: ManualEntry | None) -> CaseResult:
     """The result of a manual question as every output shows it."""
     if entry is None or entry.points is None:
