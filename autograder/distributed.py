@@ -17,6 +17,7 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.grading import Grader, SubmissionUnreadable, read_source
 from autograder.results import SubmissionResult
+from autograder.settings import Settings
 
 CONNECT_TIMEOUT = "30s"
 """How long to wait for the scheduler before saying grading could not run."""
@@ -28,17 +29,14 @@ def grade_remote(
     assignment: str | Assignment,
     student: str,
     source: bytes,
-    timeout: float | None,
-    memory_mb: int | None,
-    budget: float | None = None,
+    settings: Settings | None = None,
     figures: bool = True,
 ) -> dict:
-    """Runs on a Dask worker: grade one submission's source in this worker's sandbox."""
-    key = (assignment, timeout, memory_mb, budget, figures)
+    """Runs on a Dask worker: grade one submission's source in this worker's sandbox,
+    under the batch's ``settings`` (the whole resolved object)."""
+    key = (assignment, settings, figures)
     if key not in _GRADERS:
-        _GRADERS[key] = Grader(
-            assignment, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=figures
-        )
+        _GRADERS[key] = Grader(assignment, settings=settings, figures=figures)
     grader = _GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="clusterlab-dask-") as tmp:
         path = Path(tmp) / f"{grader.assignment.module}.py"
@@ -54,9 +52,7 @@ def grade_on_dask(
     record: Callable[[SubmissionResult], None],
     fail: Callable[[object, str], None],
     *,
-    timeout: float | None,
-    memory_mb: int | None,
-    budget: float | None = None,
+    settings: Settings | None = None,
     figures: bool = True,
 ) -> None:
     """Submit every submission to the cluster at ``scheduler``; record results as they come.
@@ -80,9 +76,7 @@ def grade_on_dask(
                 assignment,
                 sub.student,
                 source,
-                timeout,
-                memory_mb,
-                budget,
+                settings,
                 figures,
                 pure=False,
                 retries=1,

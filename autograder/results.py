@@ -63,6 +63,14 @@ class CaseResult:
     """What the check expected, as the student should read it (e.g. ``(10, 64)``)."""
     actual: str = ""
     """What the student's code gave, as the student should read it (e.g. ``(64, 10)``)."""
+    manual: bool = False
+    """A manually graded question (:mod:`autograder.manual`): ``output`` is the teacher's
+    comment, and ``not run`` means *to be graded by the teacher*."""
+
+    @property
+    def to_be_graded(self) -> bool:
+        """A manual question whose points the teacher has not entered yet."""
+        return self.manual and self.status == NOT_RUN
 
     def text(self) -> str:
         """The message, the expected and actual values and the hint, as one block of text.
@@ -98,6 +106,14 @@ class SubmissionResult:
     """Notes for the student about their file (a notebook's skipped magics, say)."""
     output: str = ""
     """The child's stdout/stderr, bounded; for the teacher only."""
+    student_output: str = ""
+    """What the module printed (stdout and stderr) at import and in the public cases,
+    as captured (at most 64 KB): only ``clusterlab check`` fills it, and shows the start
+    of it, sanitised, under the results. ``grade`` leaves it empty, so no student-facing
+    output of a batch carries text printed while hidden cases ran (``output`` has it, for
+    the teacher)."""
+    printed_bytes: int = 0
+    """How many bytes the module printed in all, kept or not (``check`` only)."""
     warnings: list[str] = field(default_factory=list)
     """Protections that were missing while grading (shown to the teacher)."""
     integrity: list[str] = field(default_factory=list)
@@ -123,6 +139,11 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return round(sum(c.max_score for c in self.cases), 6)
+
+    @property
+    def to_be_graded(self) -> list[CaseResult]:
+        """Manual questions whose points the teacher has not entered yet."""
+        return [c for c in self.cases if c.to_be_graded]
 
     def question_scores(self) -> dict[str, tuple[float, float]]:
         """Question name -> (score, max_score), in grading order."""
