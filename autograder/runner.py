@@ -16,7 +16,11 @@ The runner judges; it does not render. Its rules, in order, for each case:
 5. otherwise the case runs: ``AssertionError`` fails it with its message (a
    ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become
    fields of the result); a student exception, time-out or crash fails it with a
-   message the student can act on;
+   message the student can act on; a check that failed on the None a student call
+   returned (Python's "'NoneType' object has no attribute ...", or the check's own
+   "has no attribute" naming that call) says "fit_kmeans returned None" with a hint
+   (``graderkit.none_failure``: the same words in pytest), in hidden cases too, since
+   it names only what the check called;
 6. the submission used up its time budget: *failed*, with that reason.
 
 A hidden case shows nothing the student's code chose, which it could use to echo
@@ -182,7 +186,10 @@ class CaseRunner:
             kwargs = {p: self._value(p) for p in case.params}
             case.func(**kwargs)
         except AssertionError as exc:
-            if case.hidden:
+            none_from = self._returned_none(exc)
+            if none_from is not None:  # a forgotten `return`: names only what the check called
+                fill_failure(result, none_from)
+            elif case.hidden:
                 _fill_hidden_failure(result, exc, case)
             else:
                 fill_failure(result, exc)
@@ -201,7 +208,10 @@ class CaseRunner:
             result.output = message(exc, hidden=case.hidden)
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
-            if case.hidden:
+            none_from = self._returned_none(exc)
+            if none_from is not None:
+                fill_failure(result, none_from)
+            elif case.hidden:
                 result.output = (
                     f"the check could not use what your code returned ({type(exc).__name__})"
                 )
@@ -220,6 +230,12 @@ class CaseRunner:
         result.seconds = time.perf_counter() - start
         return self._record(case, result)
 
+    def _returned_none(self, exc: Exception) -> AssertionError | None:
+        """graderkit's "fit_kmeans returned None" failure when the check failed on None
+        that a call into the student's code returned (a forgotten ``return``)."""
+        labels = getattr(self.bindings, "returned_none", None)
+        return graderkit().none_failure(exc, labels) if labels else None
+
     def _function_failed(self, exc: SandboxError) -> None:
         """Remember a memoised student call that failed (graderkit's ``Memo`` marks the
         exception with the call); a call made outside the memo fails its own case only."""
@@ -231,6 +247,24 @@ class CaseRunner:
             and _IDENTIFIER.fullmatch(call[0])
         ):
             self.failed_calls.add(call)
+
+
+@functools.cache
+def graderkit() -> Any:
+    """``graders/graderkit.py``, loaded as the assignments' ``support/_shared.py`` load it."""
+    import importlib.util
+    import sys
+
+    from autograder.assignment import GRADERS_DIR
+
+    path = (GRADERS_DIR / "graderkit.py").resolve()
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
 
 
 MEMO_CALL = "clusterlab_memo_call"
