@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := demo-out
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-install lint bench clean
 
 install: $(STAMP)
 
@@ -37,7 +37,11 @@ lint: install
 	$(BIN)/clusterlab sync --check
 
 test: install lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not install"
+
+# each bundle's requirements.txt in a fresh venv (2-3 minutes on 2 cores; .ci/run runs it after `make test`)
+test-install: install
+	$(BIN)/python -m pytest -q -n 2 -m install tests/test_fresh_venv.py
 
 bench: install
 	$(BIN)/python bench/bench_grading.py

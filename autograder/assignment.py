@@ -31,6 +31,8 @@ class Assignment:
     """Seconds allowed for each call into student code."""
     memory_mb: int = 2048
     """Address-space limit of the sandbox child, in MB."""
+    budget: float | None = None
+    """Seconds all calls of one submission may take together (None: 10 x ``timeout``)."""
     data: tuple[str, ...] = field(default_factory=tuple)
     """Files of the bundle copied next to the student module in the sandbox."""
     root: Path | None = None
@@ -84,19 +86,21 @@ def load(name: str, root: Path | None = None) -> Assignment:
         raise UnknownAssignment(f"no assignment called {name!r} (known: {known})")
     with open(config, "rb") as fh:
         raw = tomllib.load(fh)
-    unknown = set(raw) - {"title", "module", "timeout", "memory_mb", "data"}
+    unknown = set(raw) - {"title", "module", "timeout", "memory_mb", "budget", "data"}
     if unknown:
         raise ValueError(f"{config}: unknown setting(s) {', '.join(sorted(unknown))}")
     try:
         timeout, memory_mb = float(raw.get("timeout", 20.0)), int(raw.get("memory_mb", 2048))
+        budget = float(raw["budget"]) if "budget" in raw else None
     except (TypeError, ValueError):
-        raise ValueError(f"{config}: timeout and memory_mb must be numbers") from None
+        raise ValueError(f"{config}: timeout, memory_mb and budget must be numbers") from None
     return Assignment(
         name=name,
         title=str(raw.get("title", name)),
         module=str(raw.get("module", name)),
         timeout=timeout,
         memory_mb=memory_mb,
+        budget=budget,
         data=tuple(raw.get("data", ())),
         root=root,
     )

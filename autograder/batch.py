@@ -55,7 +55,8 @@ class BatchSummary:
 def graders_fingerprint(grader: Grader) -> str:
     """Hash of the grader folder, data, settings and engine: what a result depends on."""
     a = grader.assignment
-    return settings_fingerprint(a, resolve(a, timeout=grader.timeout, memory_mb=grader.memory_mb))
+    settings = resolve(a, timeout=grader.timeout, memory_mb=grader.memory_mb, budget=grader.budget)
+    return settings_fingerprint(a, settings)
 
 
 def _file_hash(path: Path) -> str:
@@ -135,9 +136,8 @@ def grade_batch(
     (raises ``ReferenceFailed``, unless ``force``: then every result carries the warning).
     """
     a = name if isinstance(name, Assignment) else load_assignment(name)
-    settings = resolve(a, timeout=timeout, memory_mb=memory_mb)  # SettingsError
-    timeout, memory_mb = settings.timeout, settings.memory_mb  # what every worker gets
-    grader = Grader(name, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=figures)
+    settings = resolve(a, timeout=timeout, memory_mb=memory_mb, budget=budget)  # SettingsError
+    grader = Grader(a, settings=settings, figures=figures)  # what every worker gets too
     fingerprint = settings_fingerprint(grader.assignment, settings)
     summary = BatchSummary(out=out)
     intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
@@ -183,9 +183,7 @@ def grade_batch(
                     todo,
                     record,
                     lambda sub, why: record(_grader_error(grader, sub, why)),
-                    timeout=timeout,
-                    memory_mb=memory_mb,
-                    budget=budget,
+                    settings=settings,
                 )
             elif workers <= 1:
                 try:
@@ -194,9 +192,8 @@ def grade_batch(
                 finally:
                     grader.close()
             else:
-                settings = WorkerSettings(name, timeout, memory_mb, budget, figures)
                 summary.problems += run_pool(
-                    settings,
+                    WorkerSettings(name, settings, figures),
                     todo,
                     protect,
                     workers,

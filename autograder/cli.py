@@ -189,8 +189,8 @@ def grade(
     budget: Annotated[
         float | None,
         typer.Option(
-            help="Seconds all calls of one submission may take together (default: 10x --timeout).",
-            min=0.1,
+            help="Seconds all calls of one submission may take together, 1-86400, at least"
+            " --timeout (default: the assignment's, else 10x --timeout).",
         ),
     ] = None,
     regrade: Annotated[bool, typer.Option(help="Grade everything again.")] = False,

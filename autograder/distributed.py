@@ -17,6 +17,7 @@ from pathlib import Path
 from autograder.assignment import Assignment
 from autograder.grading import Grader, SubmissionUnreadable, read_source
 from autograder.results import SubmissionResult
+from autograder.settings import Settings
 
 CONNECT_TIMEOUT = "30s"
 """How long to wait for the scheduler before saying grading could not run."""
@@ -28,16 +29,13 @@ def grade_remote(
     assignment: str | Assignment,
     student: str,
     source: bytes,
-    timeout: float | None,
-    memory_mb: int | None,
-    budget: float | None = None,
+    settings: Settings | None = None,
 ) -> dict:
-    """Runs on a Dask worker: grade one submission's source in this worker's sandbox."""
-    key = (assignment, timeout, memory_mb, budget)
+    """Runs on a Dask worker: grade one submission's source in this worker's sandbox,
+    under the batch's ``settings`` (the whole resolved object)."""
+    key = (assignment, settings)
     if key not in _GRADERS:
-        _GRADERS[key] = Grader(
-            assignment, timeout=timeout, memory_mb=memory_mb, budget=budget, figures=True
-        )
+        _GRADERS[key] = Grader(assignment, settings=settings, figures=True)
     grader = _GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="clusterlab-dask-") as tmp:
         path = Path(tmp) / f"{grader.assignment.module}.py"
@@ -53,9 +51,7 @@ def grade_on_dask(
     record: Callable[[SubmissionResult], None],
     fail: Callable[[object, str], None],
     *,
-    timeout: float | None,
-    memory_mb: int | None,
-    budget: float | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Submit every submission to the cluster at ``scheduler``; record results as they come.
 
@@ -77,9 +73,7 @@ def grade_on_dask(
                 assignment,
                 sub.student,
                 source,
-                timeout,
-                memory_mb,
-                budget,
+                settings,
                 pure=False,
                 retries=1,
                 key=f"clusterlab-{sub.student}-{os.urandom(4).hex()}",

@@ -10,6 +10,12 @@ shown once grades are published, the visibility ClusterLab's results JSON gives 
 assignment's ``_shared.py`` and the shared ``graderkit.py``, whose guard gives every call
 the assignment's timeout under ``otter run``). ``otter generate`` zips only
 ``tests/*.py``, so ``support/`` is added to the zip afterwards.
+
+A student may hand in ``<module>.ipynb`` instead of ``<module>.py``: otter runs a
+notebook in a Jupyter kernel, where magics (``%matplotlib inline``), shell escapes
+(``!pip install``) and plots work as in Jupyter, so the zip needs nothing of its own
+for notebooks; ``tests/test_notebook_otter.py`` checks that a notebook scores as the
+same code as a ``.py`` under ``otter run`` and works under ``otter check``.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from autograder.sandbox.errors import ImportFailed
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.session import Session
 from autograder.sandbox.zygote_client import Zygote
+from autograder.settings import Settings
 from autograder.testfiles import Question, load_questions
 
 MAX_SOURCE_BYTES = 1024 * 1024
@@ -131,6 +132,9 @@ class Grader:
     figures : bool
         After grading, draw the figures of the student's own results on public inputs
         (:mod:`autograder.figures`) for their feedback page.
+    settings : Settings, optional
+        A batch's resolved settings (:func:`autograder.settings.resolve`): its timeout,
+        memory limit and budget, instead of the three arguments above.
     """
 
     def __init__(
@@ -143,7 +147,10 @@ class Grader:
         test_files: list[Path] | None = None,
         budget: float | None = None,
         figures: bool = False,
+        settings: Settings | None = None,
     ):
+        if settings is not None:
+            timeout, memory_mb, budget = settings.timeout, settings.memory_mb, settings.budget
         self.assignment = (
             name if isinstance(name, assignment_mod.Assignment) else assignment_mod.load(name)
         )
@@ -251,6 +258,8 @@ class Grader:
         finally:
             session.close()
         result.output = session.output
+        if self.public_only:  # no hidden case ran: the student may see what their code printed
+            result.student_output, result.printed_bytes = session.output, session.printed_bytes
         result.warnings = [f"missing protection: {m}" for m in session.missing]
         if notebook is not None:
             _point_at_cells(result, notebook, path, self.assignment.module)

@@ -24,6 +24,7 @@ from typing import Any
 from autograder.assignment import Assignment
 from autograder.grading import Grader
 from autograder.results import SubmissionResult
+from autograder.settings import Settings
 
 KILLED_WORKER = "your submission stopped its grading process, also when it was graded on its own"
 """What a submission that kills its worker twice is told (and the teacher's flag says)."""
@@ -34,9 +35,8 @@ class WorkerSettings:
     """What each worker's grader is built with."""
 
     assignment: str | Assignment
-    timeout: float | None = None
-    memory_mb: int | None = None
-    budget: float | None = None
+    settings: Settings | None = None
+    """The batch's resolved settings, whole (None: the assignment's own)."""
     figures: bool = True
 
 
@@ -55,13 +55,7 @@ def _init_worker(settings: WorkerSettings) -> None:
         os._exit(1)  # the batch died before the signal was armed
 
     threadpool_limits(1)  # one core per worker: the workers share the machine's cores
-    _worker = Grader(
-        settings.assignment,
-        timeout=settings.timeout,
-        memory_mb=settings.memory_mb,
-        budget=settings.budget,
-        figures=settings.figures,
-    )
+    _worker = Grader(settings.assignment, settings=settings.settings, figures=settings.figures)
 
 
 def _grade_in_worker(sub: Any, protect: list[str]) -> dict:

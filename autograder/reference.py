@@ -35,6 +35,8 @@ def solution_path(assignment: Assignment) -> Path:
 def likely_cause(outputs: list[str], settings: Settings) -> str:
     """The setting most likely behind the reference's lost points, with where it came from."""
     text = " ".join(outputs).lower()
+    if "time budget" in text:
+        return f"the time budget of a submission ({settings.describe('budget')})"
     if any(sign in text for sign in _TIME_SIGNS):
         return f"the time limit ({settings.describe('timeout')})"
     if any(sign in text for sign in _MEMORY_SIGNS):

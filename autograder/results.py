@@ -98,6 +98,14 @@ class SubmissionResult:
     """Notes for the student about their file (a notebook's skipped magics, say)."""
     output: str = ""
     """The child's stdout/stderr, bounded; for the teacher only."""
+    student_output: str = ""
+    """What the module printed (stdout and stderr) at import and in the public cases,
+    as captured (at most 64 KB): only ``clusterlab check`` fills it, and shows the start
+    of it, sanitised, under the results. ``grade`` leaves it empty, so no student-facing
+    output of a batch carries text printed while hidden cases ran (``output`` has it, for
+    the teacher)."""
+    printed_bytes: int = 0
+    """How many bytes the module printed in all, kept or not (``check`` only)."""
     warnings: list[str] = field(default_factory=list)
     """Protections that were missing while grading (shown to the teacher)."""
     integrity: list[str] = field(default_factory=list)

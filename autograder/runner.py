@@ -7,13 +7,20 @@ The runner judges; it does not render. Its rules, in order, for each case:
 3. a parameter names a function that ran out of time earlier: *not run*
    (calling it again would only cost another time-out);
 4. something the case relies on (its question file's ``DEPENDS`` entry) failed
-   earlier: *not run*, "because fit_kmeans failed" (a student function whose call
-   raised, ran out of time or crashed) or because a named case did not pass; the
-   failure is explained once, where it happened;
+   earlier: *not run*, "because fit_kmeans failed" or because a named case did not
+   pass; the failure is explained once, where it happened. A student function named
+   there stands for its *memoised* call (``shared.KIT.memo``): ``fit_kmeans`` for the
+   one under the key ``"default"``, ``fit_kmeans:shuffled`` for the one under
+   ``"shuffled"``; it failed when that call raised, ran out of time or crashed. Other
+   calls of the function (a hidden case's odd input) fail only their own case;
 5. otherwise the case runs: ``AssertionError`` fails it with its message (a
    ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become
    fields of the result); a student exception, time-out or crash fails it with a
-   message the student can act on;
+   message the student can act on; a check that failed on the None a student call
+   returned (Python's "'NoneType' object has no attribute ...", or the check's own
+   "has no attribute" naming that call) says "fit_kmeans returned None" with a hint
+   (``graderkit.none_failure``: the same words in pytest), in hidden cases too, since
+   it names only what the check called;
 6. the submission used up its time budget: *failed*, with that reason.
 
 A hidden case shows nothing the student's code chose, which it could use to echo
@@ -120,8 +127,9 @@ class CaseRunner:
         self.timed_out: dict[str, str] = {}
         self.out_of_budget: str | None = None
         """Why the remaining cases fail, once the submission used up its time budget."""
-        self.failed_functions: set[str] = set()
-        """Student functions a call of which raised, ran out of time or crashed."""
+        self.failed_calls: set[tuple[str, str]] = set()
+        """``(function, memo key)`` of the memoised student calls that raised, ran out of
+        time or crashed (what a ``DEPENDS`` entry naming a function refers to)."""
         self.outcomes: dict[str, CaseResult] = {}
         """``question.function`` -> result of every case run so far."""
         self._values: dict[str, Any] = {}
@@ -147,8 +155,10 @@ class CaseRunner:
                 done = self.outcomes.get(dep)
                 if done is not None and done.status != PASSED:
                     return f"the check “{done.name}” did not pass"
-            elif dep in self.timed_out or dep in self.failed_functions:
-                return f"{dep} failed"
+            else:
+                function, _, key = dep.partition(":")
+                if (function, key or DEFAULT_CALL) in self.failed_calls:
+                    return f"{function} failed"
         return None
 
     def _record(self, case: Case, result: CaseResult) -> CaseResult:
@@ -176,7 +186,10 @@ class CaseRunner:
             kwargs = {p: self._value(p) for p in case.params}
             case.func(**kwargs)
         except AssertionError as exc:
-            if case.hidden:
+            none_from = self._returned_none(exc)
+            if none_from is not None:  # a forgotten `return`: names only what the check called
+                fill_failure(result, none_from)
+            elif case.hidden:
                 _fill_hidden_failure(result, exc, case)
             else:
                 fill_failure(result, exc)
@@ -195,7 +208,10 @@ class CaseRunner:
             result.output = message(exc, hidden=case.hidden)
             result.detail = exc.detail
         except Exception as exc:  # the grader could not use what the student returned
-            if case.hidden:
+            none_from = self._returned_none(exc)
+            if none_from is not None:
+                fill_failure(result, none_from)
+            elif case.hidden:
                 result.output = (
                     f"the check could not use what your code returned ({type(exc).__name__})"
                 )
@@ -214,12 +230,49 @@ class CaseRunner:
         result.seconds = time.perf_counter() - start
         return self._record(case, result)
 
+    def _returned_none(self, exc: Exception) -> AssertionError | None:
+        """graderkit's "fit_kmeans returned None" failure when the check failed on None
+        that a call into the student's code returned (a forgotten ``return``)."""
+        labels = getattr(self.bindings, "returned_none", None)
+        return graderkit().none_failure(exc, labels) if labels else None
+
     def _function_failed(self, exc: SandboxError) -> None:
-        """Remember a student function whose own call failed (not a method of its result)."""
-        if _IDENTIFIER.fullmatch(exc.label or ""):
-            self.failed_functions.add(exc.label)
+        """Remember a memoised student call that failed (graderkit's ``Memo`` marks the
+        exception with the call); a call made outside the memo fails its own case only."""
+        call = getattr(exc, MEMO_CALL, None)
+        if (
+            isinstance(call, tuple)
+            and len(call) == 2
+            and all(isinstance(part, str) for part in call)
+            and _IDENTIFIER.fullmatch(call[0])
+        ):
+            self.failed_calls.add(call)
 
 
+@functools.cache
+def graderkit() -> Any:
+    """``graders/graderkit.py``, loaded as the assignments' ``support/_shared.py`` load it."""
+    import importlib.util
+    import sys
+
+    from autograder.assignment import GRADERS_DIR
+
+    path = (GRADERS_DIR / "graderkit.py").resolve()
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+MEMO_CALL = "clusterlab_memo_call"
+"""Attribute graderkit's ``Memo`` sets on an exception of a memoised call (graderkit is
+loaded by path, never imported, so the name is repeated; tests/test_graderkit.py keeps the
+two equal)."""
+DEFAULT_CALL = "default"
+"""The memo key a ``DEPENDS`` entry naming a bare function refers to."""
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FIELD_CAP = 500
 """Longest hint, expected or actual value kept (characters)."""

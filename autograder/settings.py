@@ -19,11 +19,16 @@ from autograder.assignment import Assignment
 BOUNDS = {
     "timeout": (1.0, 3600.0, "seconds per call", "--timeout"),
     "memory_mb": (256, 65536, "MB", "--memory"),
+    "budget": (1.0, 86400.0, "seconds per submission", "--budget"),
 }
 """Setting -> (lowest, highest, unit, command-line option). Below 256 MB the warm
 sandbox interpreter cannot even start, and no call finishes usefully in under 1 s
 on a loaded machine; limits above these but still too tight are caught by the
-reference gate (:mod:`autograder.reference`)."""
+reference gate (:mod:`autograder.reference`). A budget must also be at least the
+call timeout (else the timeout could never be reached)."""
+
+BUDGET_FACTOR = 10
+"""The default budget of a submission, in call timeouts."""
 
 
 class SettingsError(ValueError):
@@ -42,6 +47,8 @@ class Settings:
     """Seconds allowed for each call into student code."""
     memory_mb: int
     """Memory limit of the sandbox child, in MB."""
+    budget: float = 0.0
+    """Seconds all calls of one submission may take together (0: ``BUDGET_FACTOR`` x timeout)."""
     sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Setting -> where its value came from (``--memory``, ``assignment.toml``, ``default``)."""
 
@@ -52,6 +59,10 @@ class Settings:
         shown = f"{value:g}" if isinstance(value, float) else str(value)
         return f"{where} {shown}" if where.startswith("--") else f"{name} = {shown} ({where})"
 
+    def __post_init__(self) -> None:
+        if not self.budget:  # built by hand, without resolve(): the default budget
+            object.__setattr__(self, "budget", BUDGET_FACTOR * float(self.timeout))
+
     def key(self) -> dict:
         """The values that change a result (for the fingerprint)."""
         data = asdict(self)
@@ -60,25 +71,47 @@ class Settings:
 
 
 def resolve(
-    assignment: Assignment, *, timeout: float | None = None, memory_mb: int | None = None
+    assignment: Assignment,
+    *,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+    budget: float | None = None,
 ) -> Settings:
-    """The batch's settings; raises :class:`SettingsError` listing every bad value."""
-    given = {"timeout": timeout, "memory_mb": memory_mb}
+    """The batch's settings; raises :class:`SettingsError` listing every bad value.
+
+    Each value comes from the command line if given, else from ``assignment.toml``,
+    else from the defaults (the budget's: ``BUDGET_FACTOR`` times the timeout).
+    """
+    given = {"timeout": timeout, "memory_mb": memory_mb, "budget": budget}
     toml = f"assignment.toml of {assignment.name}"
-    values, sources, problems = {}, {}, []
+    values, sources, problems, shown = {}, {}, [], {}
     for name, (low, high, unit, option) in BOUNDS.items():
         if given[name] is not None:
             value, where = given[name], option
-        else:
+        elif getattr(assignment, name, None) is not None:
             value, where = getattr(assignment, name), toml
-        shown = f"{option} {value:g}" if where == option else f"{name} = {value:g} in {toml}"
+        else:  # only the budget has no value of its own: 10 x the (resolved) timeout
+            value, where = BUDGET_FACTOR * float(values["timeout"]), "default"
+        if where == option:
+            shown[name] = f"{option} {value:g}"
+        elif where == toml:
+            shown[name] = f"{name} = {value:g} in {toml}"
+        else:
+            shown[name] = f"the default {name} {value:g} ({BUDGET_FACTOR} x the timeout)"
         if not low <= value <= high:
-            problems.append(f"{shown}: must be between {low:g} and {high:g} {unit}")
+            problems.append(f"{shown[name]}: must be between {low:g} and {high:g} {unit}")
         values[name], sources[name] = value, where
+    if not problems and values["budget"] < values["timeout"]:
+        problems.append(
+            f"{shown['budget']}: must be at least the time of one call ({shown['timeout']})"
+        )
     if problems:
         raise SettingsError(problems)
     return Settings(
-        timeout=float(values["timeout"]), memory_mb=int(values["memory_mb"]), sources=sources
+        timeout=float(values["timeout"]),
+        memory_mb=int(values["memory_mb"]),
+        budget=float(values["budget"]),
+        sources=sources,
     )
 
 

@@ -8,12 +8,16 @@ A test file is executed once per grading process (like ``otter`` does, but with
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from otter.test_files.abstract_test import TestFile
 from otter.test_files.exception_test import test_case
+
+_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(:[^:.]+)?")
+"""A dependency on a student call: ``function`` or ``function:memo key``."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,9 @@ class Case:
     function: str = ""
     """The test function's name (what ``DEPENDS`` tables refer to)."""
     depends: tuple[str, ...] = ()
-    """What it relies on (the file's ``DEPENDS`` entry): student function names, and
-    cases as ``function`` (same file) or ``question.function``."""
+    """What it relies on (the file's ``DEPENDS`` entry): student functions (``fit_kmeans``
+    for its call memoised under ``"default"``, ``fit_kmeans:key`` for another memoised
+    call), and cases as ``function`` (same file) or ``question.function``."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,13 @@ def _depends_table(env: dict, path: Path, functions: set[str]) -> dict:
             raise ValueError(f"{path}: DEPENDS[{case!r}] must be a list of names")
         if case in deps:
             raise ValueError(f"{path}: DEPENDS[{case!r}] names the case itself")
+        for dep in deps:
+            if "." not in dep and dep not in functions and not _CALL.fullmatch(dep):
+                raise ValueError(
+                    f"{path}: DEPENDS[{case!r}] names {dep!r}: expected a case, a student "
+                    "function (its default memoised call) or `function:key` (the call "
+                    "memoised under key)"
+                )
         out[case] = tuple(deps)
     return out
 

@@ -58,20 +58,42 @@ def by_title(result) -> dict[str, CaseResult]:
 
 def test_a_correct_submission_passes_and_its_default_fit_is_made_once(grader):
     result = grader.grade(SUBMISSIONS / "kit_good.py")
-    assert [c.status for c in result.cases] == ["passed"] * 5
-    assert result.score == result.max_score == 7
+    assert [c.status for c in result.cases] == ["passed"] * 7
+    assert result.score == result.max_score == 9
 
 
 def test_a_failing_function_is_explained_once_and_its_dependents_are_not_run(grader):
     cases = by_title(grader.grade(SUBMISSIONS / "kit_fit_raises.py"))
     first = cases["fit returns a model with centre_"]
     assert first.status == "failed" and "fit raised ValueError" in first.output
-    for title in ("centre_ is the mean", "fit works on other data"):
+    for title in (
+        "centre_ is the mean",
+        "fit works on other data",
+        "the default fit still counts after a call on other data",
+        "the fit of other data is made once",
+    ):
         assert (cases[title].status, cases[title].output) == ("not run", "fit failed")
     reused = cases["the default fit is made once for both files"]
     assert reused.status == "not run"
     assert reused.output == "the check “fit returns a model with centre_” did not pass"
     assert cases["load returns four numbers"].status == "passed"
+
+
+def test_a_call_that_fails_only_on_other_data_does_not_stop_the_checks_of_the_default_call(
+    grader,
+):
+    """A dependency on ``fit`` is on its default (memoised) call, not on any call of it: fit
+    raises on the hidden data only, and a later check of the default fit still runs."""
+    result = grader.grade(SUBMISSIONS / "kit_fit_raises_on_other_data.py")
+    cases = by_title(result)
+    other = cases["fit works on other data"]
+    assert other.status == "failed" and other.output.startswith("fit raised ValueError")
+    later = cases["the default fit still counts after a call on other data"]
+    assert later.status == "passed", later.output
+    # a dependency on the memoised call of other data ("fit:other data"): explained once
+    reused = cases["the fit of other data is made once"]
+    assert (reused.status, reused.output) == ("not run", "fit failed")
+    assert result.score == 6  # 9 but the two checks of fit on other data
 
 
 def test_a_failed_basic_check_skips_the_checks_that_rely_on_it(grader):
@@ -124,6 +146,8 @@ def _write_question(folder: Path, body: str) -> Path:
     ("table", "message"),
     [
         ("{'nope': ['f']}", "not a case of this file"),
+        ("{'a': ['f:']}", "expected a case, a student function"),
+        ("{'a': ['f x']}", "expected a case, a student function"),
         ("{'a': 'f'}", "must be a list"),
         ("{'a': ['q1_x.b']}", "does not run before it"),
         ("['a']", "must be a dict"),
@@ -146,7 +170,7 @@ def test_the_public_copy_carries_the_support_files_stripped_and_the_hidden_point
     assert "tests/support/_shared.py" in files and "tests/support/graderkit.py" in files
     assert "_hidden_data" not in files["tests/support/_shared.py"]
     assert "hidden_points = 2\n" in files["tests/q1_model.py"]
-    assert "hidden_points" not in files["tests/q2_reuse.py"]
+    assert "hidden_points = 2\n" in files["tests/q2_reuse.py"]
 
 
 def test_check_announces_the_hidden_points(tmp_path):
@@ -156,7 +180,7 @@ def test_check_announces_the_hidden_points(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
     questions = load_questions(sorted((bundle / "tests").glob("q*.py")))
-    assert sum(q.hidden_points for q in questions) == 2
+    assert sum(q.hidden_points for q in questions) == 4
     checker = Grader(KIT, public_only=True, test_files=sorted((bundle / "tests").glob("q*.py")))
     try:
         result = checker.grade(SUBMISSIONS / "kit_wrong_mean.py")
@@ -165,7 +189,7 @@ def test_check_announces_the_hidden_points(tmp_path):
     assert (
         render_text(result)
         .rstrip()
-        .endswith("public checks: 3/5 points; 2 more points are checked when your teacher grades")
+        .endswith("public checks: 3/5 points; 4 more points are checked when your teacher grades")
     )
     # the same line at the end of the bundle's pytest run
     (bundle / "kit.py").write_text((SUBMISSIONS / "kit_wrong_mean.py").read_text())
@@ -176,7 +200,7 @@ def test_check_announces_the_hidden_points(tmp_path):
         text=True,
         timeout=120,
     )
-    assert "public checks: 3/5 points; 2 more points are checked when your teacher grades" in (
+    assert "public checks: 3/5 points; 4 more points are checked when your teacher grades" in (
         run.stdout
     ), run.stdout[-2000:]
 
@@ -221,6 +245,20 @@ def test_a_missing_function_is_named():
     with pytest.raises(graderkit.Failed, match="m.py has no function `g`"):
         namespace["g"]()
     assert namespace["f"]() == 1
+
+
+def test_the_memo_marks_an_exception_with_the_call_it_came_from():
+    from autograder import runner
+
+    assert graderkit.MEMO_CALL == runner.MEMO_CALL
+    memo = graderkit.Memo()
+
+    def fit(x):
+        raise ValueError("no")
+
+    with pytest.raises(ValueError) as raised:
+        memo.derived("outer", fit, lambda: memo.call("default", fit, 1))
+    assert getattr(raised.value, graderkit.MEMO_CALL) == ("fit", "default")  # the innermost
 
 
 def test_the_memo_keeps_a_result_and_an_exception_per_function():

@@ -95,3 +95,39 @@ def test_the_reference_gate_passes_a_sound_batch_once(tmp_path):
     (broken / "solutions" / "toy.py").write_text("GREETING = 'hello'\n")
     with pytest.raises(ReferenceFailed, match="scored 1/5.*not a setting"):
         grade_batch(assignment.load("toy", root=broken), subs, tmp_path / "out2")
+
+
+def test_the_budget_is_a_setting_checked_with_its_source_and_a_new_budget_regrades(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(STUB, subs / "anna.py")
+    out = tmp_path / "out"
+    grade = ("grade", "handwriting", subs, "--out", out)
+    low = clusterlab(*grade, "--budget", "0.5")
+    assert low.returncode == 2
+    assert "--budget 0.5: must be between 1 and 86400 seconds per submission" in low.stderr
+    short = clusterlab(*grade, "--budget", "5", "--timeout", "10")
+    assert short.returncode == 2
+    assert "--budget 5: must be at least the time of one call (--timeout 10)" in short.stderr
+    assert not out.exists(), "nothing was graded"
+    first = clusterlab(*grade, "--budget", "120")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "graded 1, already up to date 0" in first.stdout
+    again = clusterlab(*grade, "--budget", "120")
+    assert "graded 0, already up to date 1" in again.stdout, again.stdout + again.stderr
+    changed = clusterlab(*grade, "--budget", "150")
+    assert "graded 1, already up to date 0" in changed.stdout, "a new budget regrades"
+    default = clusterlab(*grade)  # the default budget (10 x the timeout) is another one
+    assert "graded 1, already up to date 0" in default.stdout, default.stdout + default.stderr
+
+
+def test_the_budget_comes_from_the_command_line_then_assignment_toml_then_the_default():
+    toy = assignment.load("toy", root=ENGINE)
+    assert resolve(toy).budget == 10 * toy.timeout
+    assert resolve(toy).describe("budget") == f"budget = {10 * toy.timeout:g} (default)"
+    assert resolve(toy, timeout=2).budget == 20.0, "10 x the resolved timeout"
+    in_toml = toy.__class__(**{**toy.__dict__, "budget": 45.0})
+    assert resolve(in_toml).budget == 45.0
+    assert resolve(in_toml, budget=60).describe("budget") == "--budget 60"
+    with pytest.raises(SettingsError, match=r"budget = 2 in assignment.toml of toy: must be at"):
+        resolve(toy.__class__(**{**toy.__dict__, "budget": 2.0}), timeout=3)

@@ -110,6 +110,17 @@ def _support():
     return sys.modules[key]
 
 
+def _returned_none(exc):
+    """The words "fit_kmeans returned None" (graderkit's) when the check failed on the None a
+    function of yours returned: a forgotten `return`."""
+    shared = _support()
+    kit = getattr(shared, "KIT", None)
+    module = sys.modules.get(type(kit).__module__) if kit is not None else None
+    if module is None or not hasattr(module, "none_failure"):
+        return None
+    return module.none_failure(exc, kit.returned_none)
+
+
 def _where(exc):
     """`` (line 3 of oosterhout.py)`` or `` (line 2 of oosterhout.ipynb, cell 4)``."""
     frames = [
@@ -195,7 +206,7 @@ class OtterCase(pytest.Item):
         self.case.call_func(env)
 
     def repr_failure(self, excinfo, style=None):
-        exc = excinfo.value
+        exc = _returned_none(excinfo.value) or excinfo.value
         if isinstance(exc, (AssertionError, CheckFailed)):
             return str(exc) or "this check failed"
         # an exception in your code: show where it happened in oosterhout.py or the notebook

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from rich.console import Console
 from rich.markup import escape
 
+from autograder.intake import printable
 from autograder.render import message, pct, pts
 from autograder.results import (
     FAILED,
@@ -22,7 +23,13 @@ from autograder.results import (
 )
 
 MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
-STYLE = {PASSED: "green", FAILED: "red", NOT_RUN: "yellow", "problem": "bold red"}
+STYLE = {
+    PASSED: "green",
+    FAILED: "red",
+    NOT_RUN: "yellow",
+    "problem": "bold red",
+    "printed": "dim",
+}
 
 
 def case_lines(case: CaseResult, seen: set[str]) -> list[tuple[str, str]]:
@@ -69,6 +76,43 @@ def lines(result: SubmissionResult, *, title: str = "") -> Iterator[tuple[str, s
         yield from case_lines(case, seen)
     yield "", ""
     yield "", total_line(result)
+    if result.student_output:
+        yield "", ""
+        for line in printed_lines(result.student_output, result.printed_bytes):
+            yield "printed", line
+
+
+PRINTED_LINES = 20
+"""Lines of the student's own printed output that ``check`` shows."""
+PRINTED_CHARS = 2000
+"""Characters of it shown at most (each line at most :data:`PRINTED_WIDTH`)."""
+PRINTED_WIDTH = 160
+PRINTED_MARK = "  | "
+"""Starts every line the student's code printed, so none can pass for a line of ours."""
+
+
+def printed_lines(text: str, printed_bytes: int = 0) -> list[str]:
+    """The start of what the student's code printed, safe for any terminal.
+
+    At most :data:`PRINTED_LINES` lines and :data:`PRINTED_CHARS` characters, each line
+    after :data:`PRINTED_MARK` with control characters (ANSI escapes, carriage returns,
+    bidirectional overrides) written out as escapes, then how much was left out.
+    """
+    rows = text.splitlines(keepends=True)
+    shown: list[str] = []
+    shown_bytes = used = 0
+    for row in rows[:PRINTED_LINES]:
+        line = printable(row.rstrip("\r\n").expandtabs(4), PRINTED_WIDTH)
+        if used + len(line) > PRINTED_CHARS:
+            break
+        shown.append(PRINTED_MARK + line)
+        used += len(line)
+        shown_bytes += len(row.encode("utf-8", "replace"))
+    total = max(printed_bytes, len(text.encode("utf-8", "replace")))
+    out = ["your code printed (stdout and stderr):", *shown]
+    if total > shown_bytes:
+        out.append(f"  … {total - shown_bytes:,} more bytes not shown ({total:,} in all)")
+    return out
 
 
 def total_line(result: SubmissionResult) -> str:

@@ -93,10 +93,15 @@ class Session:
         self.child: Child | None = None
         self.generation = 0
         self.output_parts: list[str] = []
+        self.retired_bytes = 0
+        """Bytes printed by children already retired (kept or not)."""
         self.events: list[str] = []
         self.missing: list[str] = []
         self.names: dict[str, str] = {}
         self.last_stats: dict[str, dict[str, int]] = {}
+        self.returned_none: list[str] = []
+        """Labels of the calls into student code that returned None, oldest first (the
+        runner names them when a check then fails on None: a forgotten ``return``)."""
 
     # --- lifecycle -----------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -164,6 +169,7 @@ class Session:
             self.child.output.join(timeout=1.0)
             self.child.audit.join(timeout=1.0)
             self.output_parts.append(self.child.output.text())
+            self.retired_bytes += len(self.child.output.kept) + self.child.output.dropped
             self._audit_flags(self.child)
             self.child = None
 
@@ -202,6 +208,12 @@ class Session:
         if self.child is not None:
             parts.append(self.child.output.text())
         return "".join(parts)[: OUTPUT_LIMIT * 2]
+
+    @property
+    def printed_bytes(self) -> int:
+        """Bytes the module printed (stdout and stderr) in all its children, kept or not."""
+        live = self.child.output if self.child is not None else None
+        return self.retired_bytes + (len(live.kept) + live.dropped if live is not None else 0)
 
     # --- calls ---------------------------------------------------------------
     def binding(self, name: str) -> Any:
@@ -261,6 +273,10 @@ class Session:
             for note in reply.notes:
                 self.events.append(f"returned: {label} returned {note}")
             self.last_stats = reply.stats
+            if reply.value is None and isinstance(req, protocol.Call):
+                if label in self.returned_none:
+                    self.returned_none.remove(label)
+                self.returned_none.append(label)
             return reply.value
         line = self._line(reply.line)
         if reply.kind == "exit":

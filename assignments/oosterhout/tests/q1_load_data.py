@@ -2,7 +2,9 @@
 # Source: autograder/graders/oosterhout/q1_load_data.py
 """Q1: load_data joins the allocations with the key figures of their district."""
 
-import weakref
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,14 +13,33 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q1_load_data"
 
-# A check that cannot be judged without these student functions is not run once one
-# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+# A check that cannot be judged without the default call of these student functions
+# (memoised: shared.KIT.memo) is not run once that call failed: one explanation, not many.
 DEPENDS = {
     "one_row_per_allocation": ["load_data"],
     "every_column": ["load_data"],
     "own_district": ["load_data"],
     "keeps_gaps": ["load_data"],
 }
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
 
 # Facts of the shipped data (datasets/oosterhout/; tests/test_oosterhout_dataset.py checks
 # them against the files).
@@ -78,14 +99,10 @@ WIJK_NAMES = {
 
 # Columns of the shipped data that have missing values (in the files or after the join).
 
-_TABLES = weakref.WeakKeyDictionary()
-
 
 def _table(load_data):
     """The student's ``load_data()``, once per submission, checked to be a DataFrame."""
-    if load_data not in _TABLES:
-        _TABLES[load_data] = load_data()
-    df = _TABLES[load_data]
+    df = shared.KIT.memo.call("default", load_data)
     assert isinstance(df, pd.DataFrame), (
         f"load_data returned {type(df).__name__}; expected a pandas DataFrame\n"
         "hint: read both CSV files with pd.read_csv and return the merged table."

@@ -2,7 +2,6 @@
 
 import importlib.util
 import sys
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +11,8 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q2_preprocess"
 
-# A check that cannot be judged without these student functions is not run once one
-# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+# A check that cannot be judged without the default call of these student functions
+# (memoised: shared.KIT.memo) is not run once that call failed: one explanation, not many.
 DEPENDS = {
     "shape_and_type": ["preprocess"],
     "no_missing": ["preprocess"],
@@ -70,8 +69,6 @@ PREPROCESS_TOL = 0.01
 Calibrated: legitimate variants <= 0.0030 (ddof=1), bugs >= 0.29; see
 docs/calibration/oosterhout.md, table "preprocess"."""
 
-_RESULTS = weakref.WeakKeyDictionary()
-
 
 def _student_result(preprocess):
     """``preprocess`` of the shipped data's FEATURES columns, once per submission.
@@ -79,10 +76,8 @@ def _student_result(preprocess):
     The table is the grader's own join of the shipped files, not the student's
     ``load_data()``: a mistake in load_data costs the load_data checks only.
     """
-    if preprocess not in _RESULTS:
-        df = shared.shipped_features()
-        _RESULTS[preprocess] = (df, preprocess(df.copy()))
-    return _RESULTS[preprocess]
+    df = shared.shipped_features()
+    return df, shared.KIT.memo.call("default", preprocess, df.copy())
 
 
 def _columns(preprocess):

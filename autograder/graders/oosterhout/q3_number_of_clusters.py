@@ -4,7 +4,6 @@ import functools
 import hashlib
 import importlib.util
 import sys
-import weakref
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +14,8 @@ from sklearn.metrics import silhouette_score
 OK_FORMAT = False
 name = "q3_number_of_clusters"
 
-# A check that cannot be judged without these student functions is not run once one
-# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+# A check that cannot be judged without the default call of these student functions
+# (memoised: shared.KIT.memo) is not run once that call failed: one explanation, not many.
 DEPENDS = {
     "elbow_shape": ["elbow_inertias"],
     "elbow_decreasing": ["elbow_inertias"],
@@ -72,10 +71,6 @@ SILHOUETTE_ATOL = 0.001
 """Largest absolute gap between a student's silhouette and the grader's. Calibrated:
 legitimate variants 0 (same labels, same formula), bugs >= 0.0087 (silhouette of a
 200-row sample); see docs/calibration/oosterhout.md, table "silhouette"."""
-
-_ELBOW = weakref.WeakKeyDictionary()
-_SILHOUETTES = weakref.WeakKeyDictionary()
-_CHOSEN = weakref.WeakKeyDictionary()
 
 
 class _Data:
@@ -174,9 +169,7 @@ def _short(value):
 
 
 def _chosen(choose_k, X):
-    if choose_k not in _CHOSEN:
-        _CHOSEN[choose_k] = choose_k(X)
-    value = _CHOSEN[choose_k]
+    value = shared.KIT.memo.call("default", choose_k, X)
     assert _is_int(value), (
         f"choose_k returned {_short(value)}; expected a whole number k\n"
         "hint: return the k itself, not its silhouette or its position in k_values."
@@ -189,9 +182,8 @@ def _chosen(choose_k, X):
 
 def _elbow(elbow_inertias):
     X = shared.shipped_X().copy()
-    if elbow_inertias not in _ELBOW:
-        _ELBOW[elbow_inertias] = elbow_inertias(X, list(ELBOW_KS))
-    return X, _inertias(_ELBOW[elbow_inertias], ELBOW_KS)
+    value = shared.KIT.memo.call("default", elbow_inertias, X, list(ELBOW_KS))
+    return X, _inertias(value, ELBOW_KS)
 
 
 @test_case(name="elbow_inertias returns one inertia per k", points=1)
@@ -252,9 +244,8 @@ def elbow_other(elbow_inertias):
 
 def _silhouettes(silhouette_by_k):
     X = shared.shipped_X().copy()
-    if silhouette_by_k not in _SILHOUETTES:
-        _SILHOUETTES[silhouette_by_k] = silhouette_by_k(X, list(SILHOUETTE_KS))
-    return X, _scores(_SILHOUETTES[silhouette_by_k], SILHOUETTE_KS)
+    value = shared.KIT.memo.call("default", silhouette_by_k, X, list(SILHOUETTE_KS))
+    return X, _scores(value, SILHOUETTE_KS)
 
 
 @test_case(name="silhouette_by_k returns one score per k", points=1)

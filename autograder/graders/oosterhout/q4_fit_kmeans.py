@@ -12,8 +12,8 @@ from sklearn.cluster import KMeans
 OK_FORMAT = False
 name = "q4_fit_kmeans"
 
-# A check that cannot be judged without these student functions is not run once one
-# of them has failed (raised, timed out) in an earlier check: one explanation, not many.
+# A check that cannot be judged without the default call of these student functions
+# (memoised: shared.KIT.memo) is not run once that call failed: one explanation, not many.
 DEPENDS = {
     "centre_shape": ["fit_kmeans"],
     "label_count": ["fit_kmeans"],
