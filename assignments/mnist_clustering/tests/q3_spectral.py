@@ -38,8 +38,14 @@ MIN_ACCURACY = 0.5  # label-mapping accuracy on 1,500 embedded training images
 MIN_RINGS_FEW = 0.9  # adjusted Rand index with two rings, 8 neighbours: they are separated
 MAX_RINGS_MANY = 0.5  # the same with 120 neighbours: the graph no longer separates them
 
-DEPENDS = {}
-"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
+DEPENDS = {
+    "mapping_accuracy": ["spectral_labels"],
+    "same_seed_same_labels": ["spectral_labels"],
+    "hidden_parameters": ["spectral_labels"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS): a
+student function names its default call, memoised in support/_shared.py (the case that
+makes it explains its failure once)."""
 
 
 def _mapping_accuracy(labels, y):

@@ -38,8 +38,15 @@ check = shared.check
 COLUMNS = shared.COLUMNS
 EPS, MIN_SAMPLES = shared.EPS, shared.MIN_SAMPLES
 
-DEPENDS = {}
-"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
+DEPENDS = {
+    "grid_order": ["dbscan_grid", "grid_shape"],
+    "grid_values": ["dbscan_grid", "grid_shape"],
+    "grid_runs_on_dask": ["dbscan_grid"],
+    "hidden_grids": ["dbscan_grid", "grid_shape"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS): a
+student function names its default call, memoised in support/_shared.py (the case that
+makes it explains its failure once)."""
 
 
 class _DaskCount:

@@ -32,7 +32,10 @@ def _support(name="_shared"):
 shared = _support()
 check = shared.check
 
-DEPENDS = {}
+DEPENDS = {
+    "hidden_ties": ["best_setting"],
+    "hidden_max_noise": ["best_setting"],
+}
 """What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
 
 
@@ -65,7 +68,7 @@ def _pair(result, hidden=False):
 
 @test_case(name="best_setting picks the most clusters among the rows with little noise", points=3)
 def public_rule(best_setting):
-    got = _pair(best_setting(_grid(GRID), max_noise=0.25))
+    got = _pair(shared.KIT.memo.call("default", best_setting, _grid(GRID), max_noise=0.25))
     check(
         got == (6.5, 8),
         "best_setting did not choose the row with the most clusters among the rows with noise "

@@ -24,6 +24,7 @@ assignment's ``_shared.py``, which loads it by path. It needs the standard libra
 from __future__ import annotations
 
 import functools
+import re
 import signal
 import sys
 import threading
@@ -74,6 +75,46 @@ def check(condition: Any, message: str, **fields: Any) -> None:
         raise Failed(message, **fields)
 
 
+def returned_none_failure(function: str) -> Failed:
+    """The failure of a check that could not use what ``function`` returned: None.
+
+    A forgotten ``return`` leaves a function returning None, and the check then fails
+    reading an attribute or an item of it; this says so instead of Python's words
+    ("'NoneType' object has no attribute 'cluster_centers_'"). ``function`` is the
+    name the check called (never a value), so the message suits hidden cases too.
+    """
+    return Failed(
+        f"{function} returned None",
+        hint=f"did you forget `return ...` at the end of {function}?",
+    )
+
+
+def is_none_error(error: BaseException) -> bool:
+    """True for Python's error on using None as a value (attribute, item, len, maths)."""
+    return isinstance(error, (AttributeError, TypeError, ValueError)) and "NoneType" in str(error)
+
+
+def none_failure(error: BaseException, returned_none: list[str]) -> Failed | None:
+    """:func:`returned_none` for a check that failed because a student call returned None.
+
+    ``returned_none`` names the calls that returned None, the most recent last. The check
+    failed on None when ``error`` is Python's error on using None, or the check's own
+    message naming one of those calls and saying "has no attribute" or "NoneType"
+    (``the object fit_kmeans returned has no attribute `cluster_centers_```). Else None:
+    the failure stands as it is.
+    """
+    if not returned_none:
+        return None
+    if isinstance(error, AssertionError):
+        text = str(error)
+        if "has no attribute" in text or "NoneType" in text:
+            for name in reversed(returned_none):
+                if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text):
+                    return returned_none_failure(name)
+        return None
+    return returned_none_failure(returned_none[-1]) if is_none_error(error) else None
+
+
 class Stopped(Exception):
     """A student call ran past the timeout (under otter and pytest; the sandbox has its own)."""
 
@@ -82,13 +123,22 @@ def _unwrap(function: Any) -> Any:
     return getattr(function, "__clusterlab_guarded__", function)
 
 
+MEMO_CALL = "clusterlab_memo_call"
+"""Attribute of an exception raised by a memoised call: ``(function name, key)``. ClusterLab's
+runner reads it to tell which call a ``DEPENDS`` entry names failed (``"fit_kmeans"`` is
+the call memoised under ``"default"``, ``"fit_kmeans:shuffled"`` the one under
+``"shuffled"``); otter and pytest never look at it."""
+
+
 class Memo:
     """Results of student calls, kept once per submission.
 
     ``memo.call("default", fit_kmeans, X, n_clusters=10)`` calls the student's function
     the first time and returns the same result (or raises the same exception) every
     later time, from any question file. Entries go when the student function goes (a
-    weak reference): one submission's results never reach the next.
+    weak reference): one submission's results never reach the next. An exception is
+    marked with the call it came from (:data:`MEMO_CALL`), which is what a dependency
+    on a student function refers to.
     """
 
     def __init__(self) -> None:
@@ -105,6 +155,11 @@ class Memo:
             try:
                 store[key] = (True, make())
             except Exception as exc:  # remembered and raised again, never swallowed
+                if not hasattr(exc, MEMO_CALL):  # the innermost memoised call it came from
+                    try:
+                        setattr(exc, MEMO_CALL, (getattr(function, "__name__", ""), key))
+                    except (AttributeError, TypeError):  # an exception without a __dict__
+                        pass
                 store[key] = (False, exc)
         ok, value = store[key]
         if not ok:
@@ -132,6 +187,9 @@ class Kit:
         self.functions = tuple(functions)
         self.memo = Memo()
         self.stopped: dict[str, float] = {}
+        self.returned_none: list[str] = []
+        """Student functions a call of which returned None, the most recent last (see
+        :func:`returned_none`)."""
         self._import_reported = False
         namespace = _otter_grading_namespace()
         if namespace is not None:
@@ -169,7 +227,10 @@ class Kit:
                     "not called again",
                     hint="check the stopping condition of your loops.",
                 )
-            return _with_deadline(name, function, self.timeout, self.stopped, args, kwargs)
+            value = _with_deadline(name, function, self.timeout, self.stopped, args, kwargs)
+            if value is None:  # the most recent last
+                self.returned_none = [n for n in self.returned_none if n != name] + [name]
+            return value
 
         guarded.__clusterlab_guarded__ = function
         return guarded
