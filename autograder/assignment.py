@@ -18,6 +18,18 @@ class UnknownAssignment(LookupError):
 
 
 @dataclass(frozen=True)
+class ManualQuestion:
+    """A question the teacher grades by hand (``[[manual]]`` in ``assignment.toml``)."""
+
+    name: str
+    """Column name in gradebook.csv and in the manual-points CSV, e.g. ``r1_reflection``."""
+    title: str
+    """What the student reads, e.g. ``R1: advice to the policy team``."""
+    points: float
+    """Points possible."""
+
+
+@dataclass(frozen=True)
 class Assignment:
     """One assignment's settings (``autograder/graders/<name>/assignment.toml``)."""
 
@@ -35,6 +47,8 @@ class Assignment:
     """Seconds all calls of one submission may take together (None: 10 x ``timeout``)."""
     data: tuple[str, ...] = field(default_factory=tuple)
     """Files of the bundle copied next to the student module in the sandbox."""
+    manual: tuple[ManualQuestion, ...] = ()
+    """Questions graded by the teacher (points entered in a CSV, see :mod:`autograder.manual`)."""
     root: Path | None = None
     """Folder holding ``graders/<name>`` and ``assignments/<name>`` (default: this package's)."""
 
@@ -86,7 +100,7 @@ def load(name: str, root: Path | None = None) -> Assignment:
         raise UnknownAssignment(f"no assignment called {name!r} (known: {known})")
     with open(config, "rb") as fh:
         raw = tomllib.load(fh)
-    unknown = set(raw) - {"title", "module", "timeout", "memory_mb", "budget", "data"}
+    unknown = set(raw) - {"title", "module", "timeout", "memory_mb", "budget", "data", "manual"}
     if unknown:
         raise ValueError(f"{config}: unknown setting(s) {', '.join(sorted(unknown))}")
     try:
@@ -94,6 +108,7 @@ def load(name: str, root: Path | None = None) -> Assignment:
         budget = float(raw["budget"]) if "budget" in raw else None
     except (TypeError, ValueError):
         raise ValueError(f"{config}: timeout, memory_mb and budget must be numbers") from None
+    manual = _manual_questions(raw.get("manual", []), config)
     return Assignment(
         name=name,
         title=str(raw.get("title", name)),
@@ -102,8 +117,26 @@ def load(name: str, root: Path | None = None) -> Assignment:
         memory_mb=memory_mb,
         budget=budget,
         data=tuple(raw.get("data", ())),
+        manual=manual,
         root=root,
     )
+
+
+def _manual_questions(raw: object, config: Path) -> tuple[ManualQuestion, ...]:
+    """The ``[[manual]]`` tables of ``assignment.toml``, checked."""
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ValueError(f"{config}: manual must be [[manual]] tables")
+    out: list[ManualQuestion] = []
+    for table in raw:
+        name, points = table.get("name"), table.get("points")
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"{config}: each [[manual]] needs a name like r1_reflection")
+        if isinstance(points, bool) or not isinstance(points, int | float) or points <= 0:
+            raise ValueError(f"{config}: [[manual]] {name}: points must be a number above 0")
+        if name in {q.name for q in out} or (config.parent / f"{name}.py").exists():
+            raise ValueError(f"{config}: [[manual]] {name}: the name is taken")
+        out.append(ManualQuestion(name, str(table.get("title", name)), float(points)))
+    return tuple(out)
 
 
 def names() -> list[str]:

@@ -47,6 +47,8 @@ class BatchSummary:
     """Every replacement, collision and file not graded, one line each."""
     total: int = 0
     """Submissions found (one per student)."""
+    manual: str = ""
+    """How many manual points are entered and still to be graded (empty: no manual questions)."""
     interrupted: bool = False
     """Ctrl-C stopped the batch; what was graded is saved and in every output."""
     out: Path | None = None
@@ -119,6 +121,7 @@ def grade_batch(
     force: bool = False,
     figures: bool = True,
     started: Callable[[int], None] | None = None,
+    manual: Path | None = None,
 ) -> BatchSummary:
     """Grade every submission in ``submissions_dir`` that is not graded yet; write ``out``.
 
@@ -131,6 +134,11 @@ def grade_batch(
     seconds all calls of one submission may take together (default: 10 times the
     call timeout).
 
+    ``manual``: the teacher's points of the manually graded questions (a CSV, see
+    :mod:`autograder.manual`; default ``out/manual.csv`` when it exists), merged into every
+    output after grading; a file that cannot be read at all raises ``ManualFileError``
+    before anything is graded, a bad row is a problem in the summary.
+
     The settings are resolved once (:func:`autograder.settings.resolve`; raises
     ``SettingsError``) and the reference solution must score 100% under them
     (raises ``ReferenceFailed``, unless ``force``: then every result carries the warning).
@@ -140,6 +148,7 @@ def grade_batch(
     grader = Grader(a, settings=settings, figures=figures)  # what every worker gets too
     fingerprint = settings_fingerprint(grader.assignment, settings)
     summary = BatchSummary(out=out)
+    manual = manual_path(grader.assignment, out, manual)  # ManualFileError
     intake = find_submissions(submissions_dir, grader.assignment.module)  # NoSubmissions
     summary.intake = intake.report_lines()
     subs = intake.submissions
@@ -204,8 +213,9 @@ def grade_batch(
             summary.interrupted = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         summary.problems += write_outputs(
-            book, grader, out, intake=summary.intake, submissions=subs
+            book, grader, out, intake=summary.intake, submissions=subs, manual=manual
         )
+        summary.manual = manual_line(book, grader.assignment, manual)
     finally:
         book.close()
         intake.cleanup()
@@ -224,6 +234,7 @@ def write_outputs(
     not_graded: Sequence[NotGraded] = (),
     submissions: Sequence[Submission] = (),
     similarity: bool = True,
+    manual: Path | None = None,
 ) -> list[str]:
     """Rebuild every output file of the assignment from the gradebook, atomically.
 
@@ -231,21 +242,24 @@ def write_outputs(
     graded: <name>: <why>``, replacements, ...) and ``not_graded`` go into the class
     report. With ``similarity`` the submissions are also compared with each other
     (teacher-only outputs): the ``submissions`` of this run as they are now, else the
-    files the results were graded from. Returns a sentence per output that could not
-    be written.
+    files the results were graded from. The manual points of ``manual`` (a CSV, see
+    :mod:`autograder.manual`) replace those in the gradebook first. Returns a sentence
+    per output that could not be written and per manual row that was not used.
     """
     a = grader.assignment
+    manual_problems = store_manual(book, a, manual)
     results = book.results(a.name)
     from_intake, notes = intake_lines(list(intake))
     batch = Batch(
         assignment=a.name,
         title=a.title,
-        questions=[q.name for q in grader.questions],
+        questions=[q.name for q in grader.questions] + [m.name for m in a.manual],
         results=results,
         not_graded=[*not_graded, *from_intake],
         intake_notes=notes,
+        manual_problems=manual_problems,
     )
-    problems = []
+    problems = list(manual_problems)
     if similarity:
         try:
             batch.similarity = compare_submissions(a, results, submissions)
@@ -273,3 +287,56 @@ def compare_submissions(
     stub = a.bundle_dir / f"{a.module}.py"
     boilerplate = stub.read_text(encoding="utf-8") if stub.is_file() else ""
     return compare(sources, boilerplate=boilerplate)
+
+
+def manual_path(a: Assignment, out: Path, given: Path | None) -> Path | None:
+    """The manual-points file of a batch (``given``, else ``out/manual.csv`` if there), its
+    header checked before anything is graded (raises ``ManualFileError``)."""
+    from autograder import manual
+
+    path = given if given is not None else out / manual.DEFAULT_NAME
+    if given is None and not path.is_file():
+        return None
+    if not path.is_file():
+        raise manual.ManualFileError(f"--manual {path}: there is no such file")
+    manual.read(path, a.manual, [])  # whole-file problems only; rows are checked later
+    return path
+
+
+def store_manual(book: Gradebook, a: Assignment, path: Path | None) -> list[str]:
+    """Read ``path`` (if any) into the gradebook's manual points; one sentence per bad row.
+
+    Without a file the points entered before are kept; the rows of students graded since
+    are added, to be graded by the teacher.
+    """
+    from autograder import manual
+
+    if not a.manual:
+        if path is None:
+            return []
+        return [f"{path}: {a.name} has no manually graded questions; the file is not used"]
+    if path is None:
+        entries = book.manual(a.name)[1]
+        problems = []
+    else:
+        students = [r.student for r in book.results(a.name, manual=False)]
+        try:
+            found = manual.read(path, a.manual, students)
+        except manual.ManualFileError as exc:  # changed since the batch started
+            return [f"{exc}; the manual points entered before are kept"]
+        entries, problems = found.entries, found.problems
+    book.replace_manual(a.name, list(a.manual), entries)
+    return problems
+
+
+def manual_line(book: Gradebook, a: Assignment, path: Path | None) -> str:
+    """``manual points: 5 of 7 entered (grades/manual.csv); 2 to be graded by the teacher``."""
+    from autograder.manual import TO_BE_GRADED
+
+    if not a.manual:
+        return ""
+    _, entries = book.manual(a.name)
+    done = sum(e.points is not None for e in entries)
+    where = f" ({path})" if path else " (no manual.csv yet: `clusterlab manual-template`)"
+    line = f"manual points: {done} of {len(entries)} entered{where}"
+    return line + (f"; {len(entries) - done} {TO_BE_GRADED}" if done < len(entries) else "")

@@ -57,17 +57,20 @@ def list_cmd() -> None:
     """List the assignments, their points, and where their files are."""
     from autograder.testfiles import load_questions
 
-    table = Table("assignment", "title", "questions", "points (public + hidden)", "student files")
+    table = Table(
+        "assignment", "title", "questions", "points (public + hidden [+ by hand])", "student files"
+    )
     for name in assignment_mod.names():
         a = assignment_mod.load(name)
         questions = load_questions(a.grader_files())
         public = sum(c.points for q in questions for c in q.cases if not c.hidden)
         total = sum(q.points for q in questions)
+        manual = sum(q.points for q in a.manual)
         table.add_row(
             name,
             a.title,
             str(len(questions)),
-            f"{public:g} + {total - public:g}",
+            f"{public:g} + {total - public:g}" + (f" + {manual:g} by hand" if manual else ""),
             str(
                 a.bundle_dir.relative_to(Path.cwd())
                 if a.bundle_dir.is_relative_to(Path.cwd())
@@ -202,10 +205,19 @@ def grade(
         str | None,
         typer.Option(help="Grade on this Dask cluster (tcp://host:8786) instead of local workers."),
     ] = None,
+    manual: Annotated[
+        Path | None,
+        typer.Option(
+            "--manual",
+            help="The points of manually graded questions, a CSV (default: OUT/manual.csv if"
+            " there; `clusterlab manual-template` writes one).",
+        ),
+    ] = None,
 ) -> None:
     """Grade a whole class; write results/, gradebook.csv, feedback/, report.html, grades.sqlite."""
     from autograder.batch import grade_batch
     from autograder.intake import NoSubmissions
+    from autograder.manual import ManualFileError
     from autograder.reference import ReferenceFailed
     from autograder.settings import SettingsError
 
@@ -247,7 +259,7 @@ def grade(
         flag = f" [yellow]({escape(r.status)})[/]" if r.status != "graded" else ""
         line = (
             f"  [{live['done']}/{live['todo']}] {escape(r.student):<32} {r.score:6g}/"
-            f"{r.max_score:g}  {pct:5.1f}%  {r.seconds:5.1f}s{flag}"
+            f"{r.max_score:g}  {pct:5.1f}%  {r.seconds:5.1f}s{flag}{by_hand}"
         )
         bar = live["bar"]
         if bar is None:
@@ -257,6 +269,8 @@ def grade(
         bar.console.print(line, soft_wrap=True)
         bar.update(bar.task_ids[0], advance=1, rate=f"{rate * 60:.1f}/min")
 
+    hand = sum(q.points for q in a.manual)  # merged after grading, from manual.csv
+    by_hand = f"  (+{hand:g} points graded by hand)" if hand else ""
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} worker(s)"
     console.print(f"Grading {a.title} from {submissions} on {where}")
     try:
@@ -273,8 +287,9 @@ def grade(
             progress=progress,
             force=force,
             started=started,
+            manual=manual,
         )
-    except (NoSubmissions, ReferenceFailed) as exc:
+    except (NoSubmissions, ReferenceFailed, ManualFileError) as exc:
         _user_error(str(exc))
     except SettingsError as exc:
         _user_error("; ".join(exc.problems))
@@ -293,15 +308,45 @@ def grade(
         )
         raise typer.Exit(130)
     console.print(f"graded {len(summary.graded)}, already up to date {len(summary.skipped)}")
+    if summary.manual:
+        console.print(escape(summary.manual), soft_wrap=True)
     for line in summary.intake:
         console.print(f"[yellow]{escape(line)}[/]", soft_wrap=True)
     for p in summary.problems:
-        console.print(f"[yellow]warning:[/] {escape(p)}")
+        console.print(f"[yellow]warning:[/] {escape(p)}", soft_wrap=True)
     for w in summary.warnings:
-        console.print(f"[yellow]warning:[/] {escape(w)}")
+        console.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
     console.print(
         f"gradebook: {out / 'gradebook.csv'}\nreport:    {out / 'report.html'}"
         f" (and report.md)\nresults:   {out / 'results'}/\nfeedback:  {out / 'feedback'}/"
+    )
+
+
+@app.command("manual-template")
+def manual_template(
+    assignment: Annotated[str, typer.Argument(help="Assignment name, e.g. oosterhout.")],
+    grades_dir: Annotated[
+        Path | None,
+        typer.Argument(help="A batch's --out folder: a row for each of its graded students."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="The CSV to write (default: GRADES_DIR/manual.csv)."),
+    ] = None,
+) -> None:
+    """Write the CSV in which you enter the points of manually graded questions."""
+    from autograder import manual
+
+    try:
+        target, students = manual.write_template(_load(assignment), grades_dir, out)
+    except manual.ManualFileError as exc:
+        _user_error(str(exc))
+    questions = ", ".join(f"{q.name} (0-{q.points:g} points)" for q in _load(assignment).manual)
+    console.print(
+        f"wrote {target}: {students} student(s) x {questions}. Enter the points (an empty"
+        " cell is to be graded by the teacher) and run `clusterlab grade` again: nothing is"
+        " regraded, every output is rewritten",
+        soft_wrap=True,
     )
 
 
@@ -364,6 +409,14 @@ def export_grades_cmd(
         bool,
         typer.Option("--missing-as-zero", help="Write 0 for missing and ungradable submissions."),
     ] = False,
+    include_unfinished: Annotated[
+        bool,
+        typer.Option(
+            "--include-unfinished",
+            help="Write the scores of students whose manually graded questions are still to be"
+            " graded (without those points).",
+        ),
+    ] = False,
 ) -> None:
     """Fill the assignment's column of an LMS gradebook export, ready to import."""
     from autograder.lms import RosterError, export_grades
@@ -379,6 +432,7 @@ def export_grades_cmd(
             percent=percent,
             include_late=include_late,
             missing_as_zero=missing_as_zero,
+            include_unfinished=include_unfinished,
         )
     except RosterError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")

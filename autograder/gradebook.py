@@ -66,6 +66,32 @@ CREATE TABLE IF NOT EXISTS reference_checks (
     PRIMARY KEY (assignment, graders)
 );
 """
+MANUAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS manual_grades (
+    assignment TEXT NOT NULL,
+    student    TEXT NOT NULL,
+    question   TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    points     REAL CHECK (points IS NULL OR (points >= 0 AND points <= max_points)),
+    max_points REAL NOT NULL CHECK (max_points > 0),
+    comment    TEXT NOT NULL,
+    entered_in TEXT NOT NULL,
+    PRIMARY KEY (assignment, student, question)
+);
+CREATE VIEW IF NOT EXISTS totals AS
+SELECT s.assignment, s.student, s.status,
+       s.score AS automatic,
+       coalesce(sum(m.points), 0) AS manual,
+       s.score + coalesce(sum(m.points), 0) AS total,
+       s.max_score + coalesce(sum(m.max_points), 0) AS max_score,
+       count(m.question) - count(m.points) AS to_be_graded
+FROM submissions AS s
+LEFT JOIN manual_grades AS m ON m.assignment = s.assignment AND m.student = s.student
+GROUP BY s.assignment, s.student;
+"""
+"""Manually graded points (``points`` NULL: to be graded by the teacher), a row per graded
+student and manual question, replaced whenever the outputs are written; and ``totals``,
+each student's automatic and manual points together."""
 IDENTITY_COLUMNS = (
     "student",
     "lms",
@@ -108,6 +134,7 @@ class Gradebook:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         self.db.executescript(REFERENCE_SCHEMA)
+        self.db.executescript(MANUAL_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
@@ -197,9 +224,64 @@ class Gradebook:
         )
         return {row[0]: dict(zip(IDENTITY_COLUMNS[1:], row[1:], strict=True)) for row in rows}
 
-    def results(self, assignment: str) -> list[SubmissionResult]:
+    def results(self, assignment: str, *, manual: bool = True) -> list[SubmissionResult]:
+        """Every student's result, sorted by student; with ``manual``, the manually graded
+        questions stored by :meth:`replace_manual` as cases at the end."""
         rows = self.db.execute(
             "SELECT result_json FROM submissions WHERE assignment = ? ORDER BY student",
             (assignment,),
         )
-        return [SubmissionResult.from_dict(json.loads(r[0])) for r in rows]
+        results = [SubmissionResult.from_dict(json.loads(r[0])) for r in rows]
+        if manual:
+            from autograder.manual import merge
+
+            questions, entries = self.manual(assignment)
+            merge(results, questions, entries)
+        return results
+
+    def manual(self, assignment: str) -> tuple[list, list]:
+        """The manual questions and entries stored for ``assignment`` (``ManualQuestion``
+        of :mod:`autograder.assignment`, ``ManualEntry`` of :mod:`autograder.manual`)."""
+        from autograder.assignment import ManualQuestion
+        from autograder.manual import ManualEntry
+
+        rows = self.db.execute(
+            "SELECT student, question, title, points, max_points, comment, entered_in"
+            " FROM manual_grades WHERE assignment = ? ORDER BY rowid",
+            (assignment,),
+        ).fetchall()
+        questions = {r[1]: ManualQuestion(r[1], r[2], r[4]) for r in rows}
+        entries = [ManualEntry(r[0], r[1], r[3], r[5], r[6]) for r in rows]
+        return list(questions.values()), entries
+
+    def replace_manual(self, assignment: str, questions: list, entries: list) -> None:
+        """Store the manual points of every graded student in one transaction: a row per
+        student and question, NULL points for those without an entry."""
+        found = {(e.student, e.question): e for e in entries}
+        students = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT student FROM submissions WHERE assignment = ? ORDER BY student",
+                (assignment,),
+            )
+        ]
+        rows = []
+        for student in students:
+            for q in questions:
+                e = found.get((student, q.name))
+                rows.append(
+                    (
+                        assignment,
+                        student,
+                        q.name,
+                        q.title,
+                        e.points if e else None,
+                        q.points,
+                        e.comment if e else "",
+                        e.where if e else "",
+                    )
+                )
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM manual_grades WHERE assignment = ?", (assignment,))
+            self.db.executemany("INSERT INTO manual_grades VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)

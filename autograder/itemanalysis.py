@@ -134,7 +134,7 @@ def analyse(results: Sequence[SubmissionResult]) -> list[ItemStats]:
     totals = [r.score for r in graded]
     # best first; ties by student id so that the groups are the same on every run
     order = sorted(range(len(graded)), key=lambda i: (-totals[i], graded[i].student))
-    template = graded[0].cases
+    template = [c for c in graded[0].cases if not c.manual]  # the teacher's: report.md
     out: list[ItemStats] = []
     for question in dict.fromkeys(c.question for c in template):
         q_scores = [r.question_scores().get(question, (0.0, 0.0))[0] for r in graded]

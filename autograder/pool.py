@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -43,12 +44,27 @@ class WorkerSettings:
 _worker: Grader | None = None
 
 
+def _stop_worker(signum: int, frame: Any) -> None:
+    """SIGTERM from the batch (Ctrl-C): close this worker's zygote, then exit at once."""
+    try:
+        if _worker is not None:
+            _worker.close()
+    finally:
+        os._exit(0)
+
+
 def _init_worker(settings: WorkerSettings) -> None:
     global _worker
     from threadpoolctl import threadpool_limits
 
     from autograder.sandbox.jail import parent_death_signal
 
+    # Ctrl-C is the batch's to handle: it stops the workers (SIGTERM) and writes the
+    # outputs. The worker started with SIGINT blocked (see _submit), so a Ctrl-C that came
+    # while it was starting is dropped here, with no traceback from a half-started worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     parent_death_signal()  # a worker (and so its zygote and children) dies with the batch
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:
@@ -104,13 +120,13 @@ def _one_pool(settings, pending: deque, protect, workers, record, fail) -> list:
     )
     in_flight: dict[Future, Any] = {}
     died: list = []
-    broken = False
+    broken = interrupted = False
     try:
         while (pending and not broken) or in_flight:
             while pending and not broken and len(in_flight) < workers:
                 sub = pending.popleft()
                 try:
-                    in_flight[pool.submit(_grade_in_worker, sub, protect)] = sub
+                    in_flight[_submit(pool, sub, protect)] = sub
                 except BrokenProcessPool:  # died before we noticed: this one never started
                     pending.appendleft(sub)
                     broken = True
@@ -127,6 +143,45 @@ def _one_pool(settings, pending: deque, protect, workers, record, fail) -> list:
                 except Exception as exc:  # a bug in a grader: report it, carry on
                     why = f"{type(exc).__name__}: {exc}"
                     fail(sub, why, [why])
+    except KeyboardInterrupt:
+        interrupted = True
+        _stop_workers(pool)
+        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if not interrupted:
+            pool.shutdown(wait=True, cancel_futures=True)
     return died
+
+
+def _submit(pool: ProcessPoolExecutor, sub: Any, protect: list[str]) -> Future:
+    """``pool.submit``, with SIGINT blocked meanwhile: a worker it starts inherits the mask,
+    so a Ctrl-C reaches only the batch (delivered here once unblocked)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(_grade_in_worker, sub, protect)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+STOP_SECONDS = 2.0
+"""How long a stopped worker may take to close its zygote before it is killed."""
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C: stop every worker now (what they were grading is lost, nothing else).
+
+    ``shutdown`` alone would wait for the submissions in flight, for as long as a
+    submission's time budget; each worker instead closes its zygote and exits on SIGTERM.
+    ``_processes`` is the executor's own table of its workers (Python 3.14 adds
+    ``terminate_workers`` for this).
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.join(STOP_SECONDS)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(1)

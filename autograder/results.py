@@ -63,6 +63,14 @@ class CaseResult:
     """What the check expected, as the student should read it (e.g. ``(10, 64)``)."""
     actual: str = ""
     """What the student's code gave, as the student should read it (e.g. ``(64, 10)``)."""
+    manual: bool = False
+    """A manually graded question (:mod:`autograder.manual`): ``output`` is the teacher's
+    comment, and ``not run`` means *to be graded by the teacher*."""
+
+    @property
+    def to_be_graded(self) -> bool:
+        """A manual question whose points the teacher has not entered yet."""
+        return self.manual and self.status == NOT_RUN
 
     def text(self) -> str:
         """The message, the expected and actual values and the hint, as one block of text.
@@ -131,6 +139,11 @@ class SubmissionResult:
     @property
     def max_score(self) -> float:
         return round(sum(c.max_score for c in self.cases), 6)
+
+    @property
+    def to_be_graded(self) -> list[CaseResult]:
+        """Manual questions whose points the teacher has not entered yet."""
+        return [c for c in self.cases if c.to_be_graded]
 
     def question_scores(self) -> dict[str, tuple[float, float]]:
         """Question name -> (score, max_score), in grading order."""

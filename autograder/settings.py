@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tomllib
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from autograder import __version__
 from autograder.assignment import Assignment
@@ -127,8 +129,23 @@ def fingerprint(assignment: Assignment, settings: Settings) -> str:
     for path in [*files, *shared, *assignment.data_paths]:
         name = path.relative_to(assignment.grader_dir) if path in files else path.name
         h.update(f"{name}".encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"(missing)")
+        h.update(_content(path) if path.is_file() else b"(missing)")
         h.update(b"\0")
     h.update(json.dumps(settings.key(), sort_keys=True).encode())
     h.update(f"engine {__version__}".encode())
     return h.hexdigest()[:16]
+
+
+def _content(path: Path) -> bytes:
+    """What a file of the grader folder contributes: its bytes, but for ``assignment.toml``
+    its settings without the ``[[manual]]`` questions (the teacher's points are merged
+    after grading, so declaring or renaming one regrades nothing)."""
+    if path.name != "assignment.toml":
+        return path.read_bytes()
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return path.read_bytes()
+    raw.pop("manual", None)
+    return json.dumps(raw, sort_keys=True).encode()

@@ -13,13 +13,16 @@ REPO = Path(__file__).resolve().parent.parent
 SLOW = "import time\n\ntime.sleep(1.5)\n\n\ndef fit_kmeans(X):\n    return None\n"
 
 
-def test_ctrl_c_saves_what_was_graded_and_the_rerun_grades_only_the_rest(tmp_path):
+def _interrupt_then_rerun(tmp_path, workers: int) -> float:
+    """Ctrl-C after two students are graded; check what was saved and the rerun. Returns
+    the seconds from the signal to the end of the command."""
     subs = tmp_path / "subs"
     subs.mkdir()
     for i in range(8):
         (subs / f"student{i}.py").write_text(SLOW)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "autograder.cli", "grade", "handwriting", subs, "--out", out]
+    cmd = [sys.executable, "-m", "autograder.cli", "grade", "handwriting", subs, "--out", out,
+           "--workers", str(workers)]  # fmt: skip
     proc = subprocess.Popen(
         cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,  # its own process group: Ctrl-C reaches every process in it
@@ -36,28 +39,40 @@ def test_ctrl_c_saves_what_was_graded_and_the_rerun_grades_only_the_rest(tmp_pat
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     rest, stderr = proc.communicate(timeout=30)
     stopped = time.monotonic() - sent
+    print(f"--workers {workers}: stopped {stopped:.2f} s after Ctrl-C")
     # about 2-4 s here (outputs written, processes gone) on a loaded 2-core machine; the
     # bound is loose so that the test does not time the machine (it took 12-40 s before)
     assert stopped < 10.0, f"took {stopped:.1f} s to stop"
-    assert proc.returncode == 130
+    assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr + rest, stderr
     assert "KeyboardInterrupt" not in stderr
     message = [line for line in rest.splitlines() if line.startswith("interrupted:")]
     assert len(message) == 1 and message[0].endswith(
         "of 8 graded and saved; run the same command to continue"
-    )
+    ), rest
     saved = int(message[0].split()[1])
     assert 2 <= saved < 8
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert len(rows) == saved
     assert len(list((out / "results").glob("*.json"))) == saved
+    assert len(list((out / "feedback").glob("*.html"))) == saved
     assert "submissions graded: " + str(saved) in (out / "report.md").read_text()
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
     assert f"graded {8 - saved}, already up to date {saved}" in again.stdout
     assert sum(1 for line in again.stdout.splitlines() if line.startswith("  [")) == 8 - saved
+    assert len(list(csv.DictReader((out / "gradebook.csv").open()))) == 8
     assert stat.S_IMODE((out / "gradebook.csv").stat().st_mode) == 0o644
     assert stat.S_IMODE((out / "results" / "student0.json").stat().st_mode) == 0o644
+    return stopped
+
+
+def test_ctrl_c_saves_what_was_graded_and_the_rerun_grades_only_the_rest(tmp_path):
+    _interrupt_then_rerun(tmp_path, workers=1)
+
+
+def test_ctrl_c_with_two_workers_stops_them_and_saves_what_was_graded(tmp_path):
+    _interrupt_then_rerun(tmp_path, workers=2)
 
 
 def test_version():

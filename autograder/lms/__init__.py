@@ -166,6 +166,7 @@ def export_grades(
     percent: bool = False,
     include_late: bool = False,
     missing_as_zero: bool = False,
+    include_unfinished: bool = False,
 ) -> ExportReport:
     """Write ``out``: the LMS's gradebook export ``roster`` with the assignment's scores.
 
@@ -188,9 +189,13 @@ def export_grades(
     missing_as_zero : bool
         Write 0 for roster students without a graded submission and for submissions
         that could not be graded (default: left empty).
+    include_unfinished : bool
+        Write the scores of students with manually graded questions still to be graded
+        by the teacher, without those points (default: left empty).
     """
     from autograder import assignment as assignment_mod
     from autograder.lms import brightspace, canvas, moodle
+    from autograder.manual import TO_BE_GRADED
 
     if lms not in LMSES:
         raise RosterError(f"unknown LMS {lms!r}: choose one of {', '.join(LMSES)}")
@@ -251,6 +256,9 @@ def export_grades(
             continue
         if g.late and not include_late:
             report.left_empty.append(f"{g.student}: late")
+            continue
+        if g.to_be_graded and not include_unfinished:
+            report.left_empty.append(f"{g.student}: {', '.join(g.to_be_graded)} {TO_BE_GRADED}")
             continue
         cells[sheet.column] = _fmt(g.percent if percent else g.score)
         report.written.append(g.student)

@@ -47,6 +47,8 @@ class Graded:
     """LMS -> the id the LMS put into the download name (``canvas``, ``moodle``)."""
     late: bool = False
     """The LMS marked the download as late."""
+    to_be_graded: list[str] = field(default_factory=list)
+    """Manual questions whose points the teacher has not entered yet (the score lacks them)."""
     logins: set[str] = field(default_factory=set)
     """Lower-case keys that may be the student's login: the student key, and the name the
     file or repository was found as in the download (``tom.smit`` for a cloned repository)."""
@@ -128,6 +130,7 @@ def from_result(result: SubmissionResult, identity: dict[str, str] | None = None
         source=result.source,
         ids=ids,
         late=late,
+        to_be_graded=[c.question for c in result.to_be_graded],
         logins=keys,
     )
 

@@ -47,6 +47,8 @@ class Batch:
     """Other things the intake tells the teacher (replaced resubmissions, names kept apart)."""
     similarity: object | None = None
     """A :class:`autograder.similarity.SimilarityReport`, or None when not computed."""
+    manual_problems: list[str] = field(default_factory=list)
+    """Rows of the teacher's manual-points file that were not used, one sentence each."""
 
 
 def writers() -> dict[str, Callable[[Batch, Path], list[Path]]]:

@@ -25,7 +25,7 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
                 "score": c.score,
                 "max_score": c.max_score,
                 "status": "passed" if c.status == PASSED else "failed",
-                "output": message(c) if c.status != NOT_RUN else f"not run: {c.output}",
+                "output": _output(c),
                 "visibility": visibility(c.hidden),
             }
             for c in result.cases
@@ -38,6 +38,7 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
             "warnings": result.warnings,
             "sha256": result.sha256,
             "hidden_points": result.hidden_points,
+            "to_be_graded": [c.question for c in result.to_be_graded],
             "cases": [
                 {
                     "question": c.question,
@@ -49,12 +50,19 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
                     "hint": c.hint,
                     "expected": c.expected,
                     "actual": c.actual,
+                    "manual": c.manual,
                 }
                 for c in result.cases
             ],
             "child_output": result.output,
         },
     }
+
+
+def _output(c) -> str:
+    if c.to_be_graded or (c.manual and c.status != NOT_RUN):
+        return c.output  # "to be graded by the teacher", or the teacher's comment
+    return message(c) if c.status != NOT_RUN else f"not run: {c.output}"
 
 
 def write(batch: Batch, out: Path) -> list[Path]:

@@ -21,8 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from autograder import itemanalysis
 from autograder.gradebook import atomic_write
+from autograder.manual import TO_BE_GRADED, summarise
 from autograder.render import Batch, pct, pts
-from autograder.render.terminal import MARK
+from autograder.render.terminal import MANUAL_MARK, MARK
 from autograder.results import PASSED, SubmissionResult
 from autograder.similarity import SIDE_BY_SIDE
 
@@ -60,14 +61,16 @@ def feedback(result: SubmissionResult, *, title: str = "") -> str:
             {
                 "name": c.name,
                 "status": c.status,
-                "css": c.status.replace(" ", "-"),
-                "mark": MARK.get(c.status, "?"),
+                "css": "manual" if c.manual and not c.to_be_graded else c.status.replace(" ", "-"),
+                "mark": MANUAL_MARK if c.manual and not c.to_be_graded else MARK.get(c.status, "?"),
                 "score": c.score,
                 "max_score": c.max_score,
                 "output": c.output,
                 "hint": c.hint,
                 "expected": c.expected,
                 "actual": c.actual,
+                "manual": c.manual,
+                "to_be_graded": c.to_be_graded,
             }
             for c in cases
             if not c.hidden
@@ -75,6 +78,7 @@ def feedback(result: SubmissionResult, *, title: str = "") -> str:
         questions.append(
             {
                 "name": question,
+                "to_be_graded": any(c.to_be_graded for c in cases),
                 "score": scores[question][0],
                 "max_score": scores[question][1],
                 "public": public,
@@ -88,7 +92,11 @@ def feedback(result: SubmissionResult, *, title: str = "") -> str:
         r=result,
         title=title or result.assignment,
         percent=pct(result.score, result.max_score),
-        n_passed=sum(1 for c in result.cases if c.status == PASSED),
+        n_passed=sum(1 for c in result.cases if c.status == PASSED and not c.manual),
+        n_checks=sum(1 for c in result.cases if not c.manual),
+        waiting=result.to_be_graded,
+        waiting_points=sum(c.max_score for c in result.to_be_graded),
+        to_be_graded=TO_BE_GRADED,
         questions=questions,
         figures=_figures(result.figures),
     )
@@ -162,6 +170,8 @@ def report(batch: Batch) -> str:
         top_pairs=TOP_PAIRS,
         not_graded=batch.not_graded,
         intake_notes=batch.intake_notes,
+        manual=summarise(results),
+        manual_problems=batch.manual_problems,
     )
 
 

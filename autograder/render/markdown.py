@@ -9,6 +9,7 @@ from pathlib import Path
 
 from autograder.gradebook import atomic_write
 from autograder.intake import printable
+from autograder.manual import TO_BE_GRADED, summarise
 from autograder.render import Batch, pct, pts
 from autograder.render.terminal import case_lines
 from autograder.results import PASSED, SubmissionResult
@@ -23,6 +24,10 @@ def feedback(result: SubmissionResult, *, include_hidden: bool = True) -> str:
         f" ({pct(result.score, result.max_score):.0f}%)**",
         "",
     ]
+    if waiting := result.to_be_graded:
+        points = pts(sum(c.max_score for c in waiting))
+        names = ", ".join(c.name for c in waiting)
+        out += [f"{points} of these points are {TO_BE_GRADED} ({names}).", ""]
     if result.message:
         out += [f"> {result.message}", ""]
     if result.notes:
@@ -34,7 +39,8 @@ def feedback(result: SubmissionResult, *, include_hidden: bool = True) -> str:
         if not shown:
             continue
         got, possible = scores[question]
-        out += [f"## {question} ({pts(got)}/{pts(possible)})", "", "```"]
+        shown_got = "–" if any(c.to_be_graded for c in shown) else pts(got)
+        out += [f"## {question} ({shown_got}/{pts(possible)})", "", "```"]
         for case in shown:
             out += [line for _, line in case_lines(case, seen)]
         out += ["```", ""]
@@ -63,13 +69,21 @@ def report(batch: Batch) -> str:
     out += ["```", "", "## Questions", "", "| question | mean | max |", "| --- | --- | --- |"]
     questions: dict[str, list[float]] = {}
     maxima: dict[str, float] = {}
+    manual = {c.question for r in results for c in r.cases if c.manual}
     for r in results:
         for q, (got, possible) in r.question_scores().items():
-            questions.setdefault(q, []).append(got)
-            maxima[q] = possible
+            if q not in manual:  # their own section below: only entered points count
+                questions.setdefault(q, []).append(got)
+                maxima[q] = possible
     for q, got in questions.items():
         out.append(f"| {q} | {statistics.mean(got):.2f} | {pts(maxima[q])} |")
-    failures = Counter((c.question, c.name) for r in results for c in r.cases if c.status != PASSED)
+    out += _manual_section(batch)
+    failures = Counter(
+        (c.question, c.name)
+        for r in results
+        for c in r.cases
+        if c.status != PASSED and not c.manual
+    )
     if failures:
         out += ["", "## Most often lost", "", "| case | students |", "| --- | --- |"]
         for (q, name), n in failures.most_common(10):
@@ -85,6 +99,29 @@ def report(batch: Batch) -> str:
                 out.append(f"- {r.student}: {printable(warning, 500)}")
     out += ["", "The HTML report (`report.html`) adds item analysis, plots and similarity."]
     return "\n".join(out) + "\n"
+
+
+def _manual_section(batch: Batch) -> list[str]:
+    """The manually graded questions: entered, mean, who is still to be graded, bad rows."""
+    summaries = summarise(batch.results)
+    if not summaries and not batch.manual_problems:
+        return []
+    out = ["", "## Graded by the teacher", ""]
+    if summaries:
+        out += [
+            "| question | points | entered | mean | to be graded |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+    for s in summaries:
+        mean = "–" if s.mean is None else f"{s.mean:.2f}"
+        waiting = ", ".join(s.to_be_graded) or "none"
+        n = s.entered + len(s.to_be_graded)
+        cells = [f"{s.question}: {s.title}", pts(s.points), f"{s.entered} of {n}", mean, waiting]
+        out.append("| " + " | ".join(cells) + " |")
+    if batch.manual_problems:
+        out += ["", "Rows of the manual points not used:", ""]
+        out += [f"- {printable(p, 500)}" for p in batch.manual_problems]
+    return out
 
 
 def _intake_section(batch: Batch) -> list[str]:

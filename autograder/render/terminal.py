@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder.intake import printable
+from autograder.manual import TO_BE_GRADED
 from autograder.render import message, pct, pts
 from autograder.results import (
     FAILED,
@@ -23,6 +24,8 @@ from autograder.results import (
 )
 
 MARK = {PASSED: "✓", FAILED: "✗", NOT_RUN: "–"}
+MANUAL_MARK = "•"
+"""The mark of points the teacher entered: a judgement, not a pass or a fail."""
 STYLE = {
     PASSED: "green",
     FAILED: "red",
@@ -38,6 +41,13 @@ def case_lines(case: CaseResult, seen: set[str]) -> list[tuple[str, str]]:
     A message already shown for an earlier case is shortened to its first line.
     """
     mark = f"  [{pts(case.score)}/{pts(case.max_score)}]"
+    if case.to_be_graded:
+        return [
+            (NOT_RUN, f"{MARK[NOT_RUN]} {case.name}: {TO_BE_GRADED}  [–/{pts(case.max_score)}]")
+        ]
+    if case.manual:  # the teacher's points, and their comment
+        lines = [(case.status, f"{MANUAL_MARK} {case.name}{mark}")]
+        return lines + [("", f"    {line}") for line in case.output.splitlines()]
     if case.status == NOT_RUN:
         return [(NOT_RUN, f"{MARK[NOT_RUN]} {case.name}: not run, because {case.output}{mark}")]
     lines = [(case.status, f"{MARK.get(case.status, '?')} {case.name}{mark}")]
@@ -121,7 +131,9 @@ def total_line(result: SubmissionResult) -> str:
     if result.hidden_points:
         return hidden_points_line(result.score, result.max_score, result.hidden_points)
     percent = pct(result.score, result.max_score)
-    return f"Score: {pts(result.score)}/{pts(result.max_score)} ({percent:.0f}%)"
+    line = f"Score: {pts(result.score)}/{pts(result.max_score)} ({percent:.0f}%)"
+    waiting = sum(c.max_score for c in result.to_be_graded)
+    return line + (f"; {pts(waiting)} points {TO_BE_GRADED}" if waiting else "")
 
 
 def render_text(result: SubmissionResult, *, title: str = "") -> str:

@@ -136,12 +136,14 @@ def serve(ctl: socket.socket) -> None:
     counter = itertools.count()
     try:
         _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the grader closed the socket mid-request (Ctrl-C): nothing is left to answer
     finally:
         cgroups.close()
 
 
 def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter):
-    while True:
+    while not _stopping:
         select.select([ctl], [], [], 0.05)
         _reap(statuses, cgroups, names)
         try:
@@ -180,14 +182,30 @@ def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings,
         ctl.send(json.dumps({"pid": pid}).encode())
 
 
+_stopping = False
+"""SIGTERM came while serving: the loop ends at its next turn (within 0.05 s)."""
+_serving = False
+
+
+def _on_sigterm(signum, frame) -> None:
+    """Stop and clean up the cgroups. While serving, only at the loop's next turn: an
+    exception raised mid-fork or mid-send would print a traceback for nothing."""
+    global _stopping
+    if not _serving:
+        sys.exit(0)
+    _stopping = True
+
+
 def main() -> None:
+    global _serving
     ctl = socket.socket(fileno=int(sys.argv[1]))
     jail.parent_death_signal()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up the cgroups on close
+    signal.signal(signal.SIGTERM, _on_sigterm)  # clean up the cgroups on close
     if len(sys.argv) > 2 and os.getppid() != int(sys.argv[2]):
         return  # the grader died before the signal was armed
     _warm_up()
     ctl.send(json.dumps({"ready": os.getpid()}).encode())
+    _serving = True
     serve(ctl)
 
 
