@@ -268,7 +268,7 @@ def grade(
         flag = f" [yellow]({escape(r.status)})[/]" if r.status != "graded" else ""
         line = (
             f"  [{live['done']}/{live['todo']}] {escape(r.student):<32} {r.score:6g}/"
-            f"{r.max_score:g}  {pct:5.1f}%  {r.seconds:5.1f}s{flag}"
+            f"{r.max_score:g}  {pct:5.1f}%  {r.seconds:5.1f}s{flag}{by_hand}"
         )
         bar = live["bar"]
         if bar is None:
@@ -278,6 +278,8 @@ def grade(
         bar.console.print(line, soft_wrap=True)
         bar.update(bar.task_ids[0], advance=1, rate=f"{rate * 60:.1f}/min")
 
+    hand = sum(q.points for q in a.manual)  # merged after grading, from manual.csv
+    by_hand = f"  (+{hand:g} points graded by hand)" if hand else ""
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} worker(s)"
     console.print(f"Grading {a.title} from {submissions} on {where}")
     try:

@@ -170,7 +170,8 @@ def own_words(exc: BaseException, check_dir: str) -> str | None:
     exc : BaseException
         The ``AssertionError`` a check raised (with its traceback).
     check_dir : str
-        Folder of the check files: the failing statement must be in a file there.
+        Folder of the check files: the failing statement must be in a file there or in
+        its ``support/`` folder (the assignment's shared helpers).
 
     Returns
     -------
@@ -185,8 +186,9 @@ def own_words(exc: BaseException, check_dir: str) -> str | None:
         return None
     frame = last.tb_frame
     filename = frame.f_code.co_filename
-    if os.path.dirname(os.path.realpath(filename)) != os.path.realpath(check_dir):
-        return None
+    folder = os.path.dirname(os.path.realpath(filename))
+    if folder not in (os.path.realpath(check_dir), os.path.realpath(check_dir) + "/support"):
+        return None  # neither a check file nor the assignment's shared helpers (support/)
     tree, literals = _module(filename)
     stmt = _raising_statement(tree, last.tb_lineno) if tree is not None else None
     node = _message_node(stmt) if stmt is not None else None

@@ -9,6 +9,8 @@ Usage::
 
     OMP_NUM_THREADS=1 python calibration/mnist_clustering.py             # 20 seeds, ~3 min
     OMP_NUM_THREADS=1 python calibration/mnist_clustering.py --seeds 5   # a quick look
+    OMP_NUM_THREADS=1 python calibration/mnist_clustering.py --store     # the graders' stored
+                                                                         # transfer digits
 """
 
 from __future__ import annotations
@@ -84,11 +86,11 @@ EMBED = {
 
 
 def measure_embed(fn, seed) -> dict[str, float]:
-    a, b = q2._rows(100 + seed, 600, 150)
+    a, b = q2.shared.embed_rows(100 + seed, 600, 150)
     za, zb = fn(a, b, 50, seed)
-    _, other = q2._rows(200 + seed, 600, 150)
+    _, other = q2.shared.embed_rows(200 + seed, 600, 150)
     za2, _ = fn(a, np.vstack([b[:50], other[:100]]), 50, seed)
-    h_a, h_b = q2._rows(300 + seed, 300, 40)
+    h_a, h_b = q2.shared.embed_rows(300 + seed, 300, 40)
     hz, _ = fn(h_a, h_b, 7, seed)
     out = {
         "variance_share": q2._variance_share(za, 100 + seed, 600, 150, 50),
@@ -134,9 +136,9 @@ SPECTRAL = {
 
 
 def measure_spectral(fn, seed) -> dict[str, float]:
-    Z, y = q3._subset(seed, 1500)
+    Z, y = q3.shared.subset(seed, 1500)
     labels = fn(Z, 10, 10, seed)
-    Zs, _ = q3._subset(1000 + seed, 400)
+    Zs, _ = q3.shared.subset(1000 + seed, 400)
     first, second = fn(Zs, 8, 10, seed), fn(Zs, 8, 10, seed)
     from sklearn.datasets import make_circles
 
@@ -199,7 +201,7 @@ GRIDS = {
 
 def measure_grid(fn) -> dict[str, float]:
     with q4._DaskCount() as count:
-        fn(q4._public_data(), q4.EPS, q4.MIN_SAMPLES)
+        fn(q4.shared.grid_data(), q4.EPS, q4.MIN_SAMPLES)
     c = count.counts
     pairs = len(q4.EPS) * len(q4.MIN_SAMPLES)
     ok = c["computes"] == 1 and c["tasks"] >= pairs and c["threaded_tasks"] == c["tasks"]
@@ -281,7 +283,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--only", choices=["embed", "spectral", "grid", "transfer"])
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="write the graders' stored reference (support/transfer_digits.npy) and stop",
+    )
     args = parser.parse_args()
+    if args.store:
+        shared = q7.shared
+        np.save(shared.TRANSFER_DIGITS, shared.compute_transfer_digits().astype(np.int8))
+        print(f"wrote {shared.TRANSFER_DIGITS}")
+        return
     seeds = range(args.seeds)
     start = time.perf_counter()
     print(f"# mnist_clustering calibration, {args.seeds} seeds")

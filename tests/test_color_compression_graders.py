@@ -61,10 +61,18 @@ def test_solution_scores_full_marks(solution_result):
     assert solution_result.score == solution_result.max_score == 33
 
 
-def test_stub_scores_zero_and_every_case_reports_not_implemented():
+def test_stub_scores_zero_and_names_each_unfinished_function_once():
     result = grade_submission(NAME, STUB)
     assert result.score == 0
-    assert all("NotImplementedError" in c.output for c in result.cases)
+    explained: list[str] = []
+    for case in result.cases:
+        if case.status == "failed":  # the first check of a function says what happened
+            assert "NotImplementedError" in case.output, (case.name, case.output)
+            explained.append(case.output.split(" raised ")[0])
+        else:  # the others are not run, naming the function (DEPENDS), not re-explained
+            assert case.status == "not run", (case.name, case.status)
+            assert case.output.removesuffix(" failed") in explained, (case.name, case.output)
+    assert sorted(explained) == sorted(FUNCTIONS)
 
 
 def test_stub_keeps_the_solution_signatures():

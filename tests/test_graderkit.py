@@ -203,6 +203,18 @@ def test_check_announces_the_hidden_points(tmp_path):
     assert "public checks: 3/5 points; 4 more points are checked when your teacher grades" in (
         run.stdout
     ), run.stdout[-2000:]
+    # and the same last line under the real `otter check`, after otter's own report
+    run = subprocess.run(
+        [sys.executable, "-m", "otter", "check", "kit.py"],
+        cwd=bundle,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "centre_ is not the mean of the data" in run.stdout, run.stdout[-2000:]
+    assert run.stdout.rstrip().splitlines()[-1] == (
+        "public checks: 3/5 points; 4 more points are checked when your teacher grades"
+    ), run.stdout[-2000:]
 
 
 def test_the_guard_stops_a_call_at_the_timeout_and_does_not_call_it_again():

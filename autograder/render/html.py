@@ -61,7 +61,7 @@ def feedback(result: SubmissionResult, *, title: str = "") -> str:
             {
                 "name": c.name,
                 "status": c.status,
-                "css": c.status.replace(" ", "-"),
+                "css": "manual" if c.manual and not c.to_be_graded else c.status.replace(" ", "-"),
                 "mark": MANUAL_MARK if c.manual and not c.to_be_graded else MARK.get(c.status, "?"),
                 "score": c.score,
                 "max_score": c.max_score,

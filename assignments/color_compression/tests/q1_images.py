@@ -3,27 +3,46 @@
 """Q1: load a sample image and turn it into a table of pixels."""
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
-from sklearn.datasets import load_sample_image
 
 OK_FORMAT = False
 name = "q1_images"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+DEPENDS = {
+    "hidden_load_flower": ["load_image"],
+    "hidden_pixels_dark": ["to_pixels"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
 
 SCALE_ATOL = 1e-4
 """Largest gap, in 0..255 units, between ``to_pixels(img) * 255`` and whole numbers.
 Dividing by 255 in float32 is off by <= 7.6e-6 (measured), dividing by 256 or by the
 image's maximum by up to 0.5 (>= 0.49 on the calibration images); see
 docs/calibration/color_compression.md, "pixels"."""
-
-
-@functools.cache
-def _image(filename):
-    """The grader's own copy of a sample image (read-only)."""
-    img = np.asarray(load_sample_image(filename), dtype=np.uint8)
-    img.flags.writeable = False
-    return img
 
 
 def _as_image(value, label, shape):
@@ -72,9 +91,8 @@ def _check_pixels(img, pixels, hidden=False):
         "hint: divide by 255 exactly, not by 256 or by the largest value of the image."
     )
     # Rows may come in any order; each must be one pixel with its channels in order.
-    weights = np.array([65536, 256, 1])
-    got = np.sort(levels.astype(np.int64) @ weights)
-    want = np.sort(img.reshape(-1, 3).astype(np.int64) @ weights)
+    got = np.sort(shared.codes(levels))
+    want = np.sort(shared.codes(img))
     differ = int(np.sum(got != want))
     assert differ == 0, (
         f"{what}: "
@@ -86,8 +104,9 @@ def _check_pixels(img, pixels, hidden=False):
 
 @test_case(name="load_image() returns china.jpg as a uint8 array of shape (427, 640, 3)", points=1)
 def load_china(load_image):
-    img = _as_image(load_image(), "load_image()", (427, 640, 3))
-    differ = int(np.sum(img != _image("china.jpg")))
+    loaded = shared.KIT.memo.call("default", load_image)
+    img = _as_image(loaded, "load_image()", (427, 640, 3))
+    differ = int(np.sum(img != shared.image("china.jpg")))
     assert differ == 0, (
         f"{differ:,} values of load_image() differ from china.jpg\n"
         "hint: use sklearn.datasets.load_sample_image(name)."
@@ -96,8 +115,8 @@ def load_china(load_image):
 
 @test_case(name="to_pixels gives one row per pixel of china.jpg, scaled to [0, 1]", points=1)
 def pixels_china(to_pixels):
-    img = _image("china.jpg")
-    _check_pixels(img, to_pixels(img.copy()))
+    img = shared.image("china.jpg")
+    _check_pixels(img, shared.KIT.memo.call("default", to_pixels, img.copy()))
 
 
 hidden_points = 2

@@ -3,6 +3,9 @@
 """Q1: assign every sample to its nearest centroid."""
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
@@ -10,23 +13,37 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q1_assign_clusters"
 
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+DEPENDS = {
+    "nearest_on_iris": ["assign_clusters"],
+    "ties_lowest_index": ["assign_clusters"],
+    "nearest_on_other_data": ["assign_clusters"],
+    "ties_on_other_data": ["assign_clusters"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
+
 # The public tie example: squared distances are small integers, so every tie is exact.
 TIE_X = np.array([[1, 0], [0, 1], [1, 1], [2, 1], [1, 2], [3, 0]], dtype=float)
 TIE_CENTROIDS = np.array([[0, 0], [2, 0], [0, 2], [2, 0]], dtype=float)
 TIE_EXPECTED = [0, 0, 0, 1, 2, 1]
-
-
-@functools.cache
-def _iris() -> np.ndarray:
-    from sklearn.datasets import load_iris
-
-    return load_iris().data
-
-
-def _nearest(X, centroids) -> np.ndarray:
-    """The grader's own assignment: argmin of squared distances (first index on ties)."""
-    d2 = ((np.asarray(X)[:, None, :] - np.asarray(centroids)[None, :, :]) ** 2).sum(axis=2)
-    return np.argmin(d2, axis=1)
 
 
 def _labels(result, n: int) -> np.ndarray:
@@ -39,10 +56,16 @@ def _labels(result, n: int) -> np.ndarray:
     return labels
 
 
+def _default_labels(assign_clusters):
+    """The student's ``assign_clusters(iris, iris[[0, 50, 100]])``, once per submission."""
+    X, _ = shared.iris()
+    return shared.KIT.memo.call("default", assign_clusters, X.copy(), X[shared.START_ROWS])
+
+
 @test_case(name="assign_clusters returns one integer label per sample", points=1)
 def returns_int_labels(assign_clusters):
-    X = _iris()
-    labels = _labels(assign_clusters(X, X[[0, 50, 100]]), len(X))
+    X, _ = shared.iris()
+    labels = _labels(_default_labels(assign_clusters), len(X))
     assert np.issubdtype(labels.dtype, np.integer), (
         f"the labels have dtype {labels.dtype}; expected an integer dtype\n"
         "hint: labels are centroid indices; np.argmin already returns integers."
@@ -51,10 +74,9 @@ def returns_int_labels(assign_clusters):
 
 @test_case(name="assign_clusters picks the nearest centroid on iris", points=1)
 def nearest_on_iris(assign_clusters):
-    X = _iris()
-    centroids = X[[0, 50, 100]]
-    labels = _labels(assign_clusters(X, centroids), len(X))
-    expected = _nearest(X, centroids)
+    X, _ = shared.iris()
+    labels = _labels(_default_labels(assign_clusters), len(X))
+    expected = shared.nearest(X, X[shared.START_ROWS])
     wrong = np.flatnonzero(labels != expected)
     assert wrong.size == 0, (
         f"{wrong.size} of {len(X)} labels are not the nearest centroid; "

@@ -3,12 +3,42 @@
 """Q2: move every centroid to the mean of its samples."""
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 OK_FORMAT = False
 name = "q2_update_centroids"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+DEPENDS = {
+    "means_on_iris": ["update_centroids"],
+    "keeps_empty_cluster": ["update_centroids"],
+    "means_on_other_data": ["update_centroids"],
+    "empty_on_other_data": ["update_centroids"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
 
 # Agreement with the grader's means: the same sums in another order differ by rounding only.
 ATOL = 1e-9
@@ -18,23 +48,6 @@ EMPTY_X = np.array([[0.0, 0.0], [2.0, 0.0], [10.0, 10.0], [12.0, 10.0]])
 EMPTY_LABELS = np.array([0, 0, 2, 2])
 EMPTY_OLD = np.array([[1.0, 1.0], [5.0, -5.0], [9.0, 9.0]])
 EMPTY_EXPECTED = [[1.0, 0.0], [5.0, -5.0], [11.0, 10.0]]
-
-
-@functools.cache
-def _iris() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_iris
-
-    data = load_iris()
-    return data.data, data.target
-
-
-def _means(X, labels, k, old) -> np.ndarray:
-    """The grader's own update: member means, old centroid for an empty cluster."""
-    out = np.array(old, dtype=float, copy=True)
-    for j in range(k):
-        if np.any(labels == j):
-            out[j] = X[labels == j].mean(axis=0)
-    return out
 
 
 def _centroids(result, k: int, d: int) -> np.ndarray:
@@ -51,17 +64,25 @@ def _centroids(result, k: int, d: int) -> np.ndarray:
     return centroids.astype(float)
 
 
+def _default_centroids(update_centroids):
+    """The student's ``update_centroids(iris, species, 3, iris[[0, 50, 100]])``, once per
+    submission."""
+    X, y = shared.iris()
+    old = X[shared.START_ROWS]
+    return shared.KIT.memo.call("default", update_centroids, X.copy(), y.copy(), 3, old)
+
+
 @test_case(name="update_centroids returns one centroid per cluster", points=1)
 def returns_k_rows(update_centroids):
-    X, y = _iris()
-    _centroids(update_centroids(X, y, 3, X[[0, 50, 100]]), 3, X.shape[1])
+    X, _ = shared.iris()
+    _centroids(_default_centroids(update_centroids), 3, X.shape[1])
 
 
 @test_case(name="update_centroids moves each centroid to the mean of its samples on iris", points=1)
 def means_on_iris(update_centroids):
-    X, y = _iris()
-    got = _centroids(update_centroids(X, y, 3, X[[0, 50, 100]]), 3, X.shape[1])
-    expected = _means(X, y, 3, X[[0, 50, 100]])
+    X, y = shared.iris()
+    got = _centroids(_default_centroids(update_centroids), 3, X.shape[1])
+    expected = shared.member_means(X, y, 3, X[shared.START_ROWS])
     err = np.abs(got - expected).max()
     assert err <= ATOL, (
         f"centroids differ from the species means by up to {err:.3g}\n"

@@ -3,13 +3,42 @@
 """Q4: k-means++ seeding (D² sampling)."""
 
 import functools
+import importlib.util
 import itertools
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 OK_FORMAT = False
 name = "q4_init_kmeans_plus_plus"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+DEPENDS = {
+    "reproducible": ["init_kmeans_plus_plus"],
+    "d2_sampling": ["init_kmeans_plus_plus"],
+    "rows_on_other_data": ["init_kmeans_plus_plus"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
 
 # The D² test (design and false-failure rate: docs/calibration/kmeans_scratch.md).
 # Four points on a line at 0, 3, 4 and 7 (rotated into the plane, rows shuffled); k = 3,
@@ -25,28 +54,9 @@ D2_SEED = 2024
 D2_G_LIMIT = 24.0
 
 
-@functools.cache
-def _iris() -> np.ndarray:
-    from sklearn.datasets import load_iris
-
-    return load_iris().data
-
-
 def _row_indices(X: np.ndarray, result, k: int) -> list[int]:
-    """Index in X of every returned row (the first match), or an assertion message."""
-    C = np.asarray(result)
-    assert C.shape == (k, X.shape[1]), (
-        f"init_kmeans_plus_plus returned shape {C.shape}; expected ({k}, {X.shape[1]})\n"
-        "hint: return k rows of X, each with all the features."
-    )
-    match = np.all(np.isclose(C[:, None, :], X[None, :, :], rtol=0, atol=1e-12), axis=2)
-    missing = np.flatnonzero(~match.any(axis=1))
-    assert missing.size == 0, (
-        f"centroid {missing[0]} is {np.round(C[missing[0]], 4).tolist()}, "
-        "which is not a row of X\n"
-        "hint: k-means++ picks rows of X (X[index]); it does not draw new points."
-    )
-    return [int(np.argmax(row)) for row in match]
+    """Index in X of every row init_kmeans_plus_plus returned, or an assertion message."""
+    return shared.row_indices(X, result, k, "init_kmeans_plus_plus")
 
 
 @functools.cache
@@ -74,24 +84,13 @@ def g_statistic(observed: np.ndarray, expected: np.ndarray) -> float:
 
 @test_case(name="init_kmeans_plus_plus returns k rows of X", points=1)
 def rows_of_X(init_kmeans_plus_plus):
-    X = _iris()
-    _row_indices(X, init_kmeans_plus_plus(X, 3, np.random.default_rng(5)), 3)
+    X, _ = shared.iris()
+    _row_indices(X, shared.default_rows(init_kmeans_plus_plus, "init_kmeans_plus_plus"), 3)
 
 
 @test_case(name="init_kmeans_plus_plus gives the same rows for the same generator", points=1)
 def reproducible(init_kmeans_plus_plus):
-    X = _iris()
-    first = np.asarray(init_kmeans_plus_plus(X, 3, np.random.default_rng(5)))
-    second = np.asarray(init_kmeans_plus_plus(X, 3, np.random.default_rng(5)))
-    assert first.ndim >= 1 and len(np.unique(first, axis=0)) == 3, (
-        f"init_kmeans_plus_plus returned {len(np.unique(first, axis=0)) if first.ndim else 0} "
-        "different centroids for k = 3, so whether the same generator gives the same rows "
-        "cannot be judged\nhint: return k different rows of X."
-    )
-    assert first.shape == second.shape and np.array_equal(first, second), (
-        "two calls with np.random.default_rng(5) gave different centroids\n"
-        "hint: draw only from the rng argument, not from np.random or random."
-    )
+    shared.check_same_rows(init_kmeans_plus_plus, "init_kmeans_plus_plus")
 
 
 @test_case(name="init_kmeans_plus_plus follows D² sampling", points=3)

@@ -3,12 +3,41 @@
 """Q6: name each cluster after its most frequent digit."""
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 OK_FORMAT = False
 name = "q6_map_clusters"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+check = shared.check
+
+DEPENDS = {
+    "hidden_noise_and_gaps": ["map_clusters"],
+    "hidden_ties": ["map_clusters"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
 
 
 def _majority(labels, y):
@@ -28,16 +57,18 @@ def _integer(value):
 
 def _int_dict(result, hidden=False):
     """The student's dict with int keys and values; a readable failure otherwise."""
-    assert isinstance(result, dict), (
-        f"map_clusters returned {type(result).__name__}; expected a dict\n"
-        "hint: build a dict {cluster id: digit}."
+    check(
+        isinstance(result, dict),
+        f"map_clusters returned {type(result).__name__}; expected a dict",
+        hint="build a dict {cluster id: digit}.",
     )
     out = {}
     for key, value in result.items():
         k, v = _integer(key), _integer(value)
         entry = "an entry" if hidden else f"the entry {key!r}: {value!r}"
-        assert k is not None and v is not None, (
-            f"map_clusters returned {entry}; expected integer keys and values"
+        check(
+            k is not None and v is not None,
+            f"map_clusters returned {entry}; expected integer keys and values",
         )
         out[k] = v
     return out
@@ -56,17 +87,21 @@ def _public_labels():
 @test_case(name="map_clusters names each cluster after its most frequent digit", points=4)
 def public_mapping(map_clusters):
     labels, y = _public_labels()
-    result = _int_dict(map_clusters(labels.copy(), y.copy()))
+    result = _int_dict(shared.KIT.memo.call("default", map_clusters, labels.copy(), y.copy()))
     expected = _majority(labels, y)
     missing = sorted(set(expected) - set(result))
-    assert not missing, (
-        f"clusters {missing} have no entry in the mapping\n"
-        "hint: every cluster id in cluster_labels must be a key."
+    check(
+        not missing,
+        f"clusters {missing} have no entry in the mapping",
+        hint="every cluster id in cluster_labels must be a key.",
     )
     wrong = {c: result[c] for c in expected if result[c] != expected[c]}
-    assert not wrong, (
-        f"the mapping gives {wrong}; expected { ({c: expected[c] for c in wrong}) }\n"
-        "hint: count the digits among each cluster's members and take the most frequent one."
+    check(
+        not wrong,
+        f"the mapping gives the wrong digit for {len(wrong)} of {len(expected)} clusters",
+        expected={c: expected[c] for c in wrong},
+        actual=wrong,
+        hint="count the digits among each cluster's members and take the most frequent one.",
     )
 
 

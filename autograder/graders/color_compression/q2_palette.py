@@ -6,15 +6,35 @@ as 0..255 there, so that mistake costs the range case only, with one clear messa
 """
 
 import functools
-import weakref
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
-from sklearn.datasets import load_sample_image
 from sklearn.metrics import pairwise_distances_argmin
 
 OK_FORMAT = False
 name = "q2_palette"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
 
 PSNR_FLOOR_16 = 25.9
 """Lowest PSNR (dB) of china.jpg quantised (by the grader) with the 16-colour palette
@@ -43,43 +63,29 @@ all pixels by > 1e-3; see docs/calibration/color_compression.md, "sample"."""
 SAME_ATOL = 1e-9
 """Palettes that differ by less than this in every value count as the same."""
 
-_PALETTES = weakref.WeakKeyDictionary()
-
-
-@functools.cache
-def _image(filename):
-    """The grader's own copy of a sample image (read-only)."""
-    img = np.asarray(load_sample_image(filename), dtype=np.uint8)
-    img.flags.writeable = False
-    return img
-
-
-@functools.cache
-def _pixels(filename):
-    """The image's pixels as rows scaled to [0, 1] (read-only)."""
-    pixels = _image(filename).reshape(-1, 3) / 255.0
-    pixels.flags.writeable = False
-    return pixels
+DEPENDS = {
+    "psnr_china_16": ["fit_palette"],
+    "other_n_colors": ["fit_palette"],
+    "same_seed_same_palette": ["fit_palette"],
+    "other_seed_other_palette": ["fit_palette"],
+    "honours_sample_size": ["fit_palette"],
+    "hidden_sample_size": ["fit_palette"],
+    "hidden_psnr_china_64": ["fit_palette"],
+    "hidden_psnr_flower_16": ["fit_palette"],
+    "hidden_psnr_flower_8": ["fit_palette"],
+    "hidden_few_pixels": ["fit_palette"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
 
 
 @functools.cache
 def _colours(filename):
     """The distinct colours of an image and, per pixel, the index of its colour."""
-    codes = _image(filename).reshape(-1, 3).astype(np.int64) @ np.array([65536, 256, 1])
-    unique, inverse = np.unique(codes, return_inverse=True)
-    colours = np.stack([unique // 65536, unique // 256 % 256, unique % 256], axis=1)
-    return colours, inverse.ravel()
+    unique, inverse = np.unique(shared.codes(shared.image(filename)), return_inverse=True)
+    return shared.colours_of(unique), inverse.ravel()
 
 
-def _palette(fit_palette, filename, n_colors, random_state=0):
-    """The student's palette for an image, once per submission and arguments."""
-    memo = _PALETTES.setdefault(fit_palette, {})
-    key = (filename, n_colors, random_state)
-    if key not in memo:
-        memo[key] = fit_palette(
-            _pixels(filename).copy(), n_colors=n_colors, random_state=random_state
-        )
-    return memo[key]
+_palette = shared.palette_of
 
 
 def _checked(palette, n_colors, hidden=False):
@@ -181,7 +187,8 @@ def other_n_colors(fit_palette):
 @test_case(name="fit_palette gives the same palette for the same random_state", points=1)
 def same_seed_same_palette(fit_palette):
     first = _distinct(_checked(_palette(fit_palette, "china.jpg", 16), 16), 16)
-    second = _checked(fit_palette(_pixels("china.jpg").copy(), n_colors=16, random_state=0), 16)
+    pixels = shared.pixels("china.jpg").copy()
+    second = _checked(fit_palette(pixels, n_colors=16, random_state=0), 16)
     gap = float(np.max(np.abs(first - second)))
     assert gap <= SAME_ATOL, (
         f"two calls with random_state=0 gave palettes that differ by up to {gap:.3g}\n"
@@ -204,7 +211,7 @@ def other_seed_other_palette(fit_palette):
 def _distinct_pixels(seed, n):
     """``n`` distinct colours (multiples of 1/255), as rows in [0, 1] (read-only)."""
     codes = np.random.default_rng(seed).choice(256**3, size=n, replace=False)
-    pixels = np.stack([codes // 65536, codes // 256 % 256, codes % 256], axis=1) / 255.0
+    pixels = shared.colours_of(codes) / 255.0
     pixels.flags.writeable = False
     return pixels
 

@@ -5,15 +5,34 @@ quantize case.
 """
 
 import functools
-import weakref
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
-from sklearn.cluster import KMeans
-from sklearn.datasets import load_sample_image
 
 OK_FORMAT = False
 name = "q3_quantize"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
 
 TIE_ATOL = 1e-5
 """Squared distances (pixels in 0..1) within this of a pixel's smallest one count as
@@ -23,34 +42,15 @@ ties: any of the tied colours is accepted. Float32 arithmetic is off by up to 7.
 ROUND_ATOL = 1e-6
 """A value counts as ``palette * 255`` rounded if it is within 0.5 + this of it."""
 
-_RESULTS = weakref.WeakKeyDictionary()
+DEPENDS = {
+    "few_colours": ["quantize"],
+    "nearest_colour": ["quantize"],
+    "hidden_flower_64": ["quantize"],
+    "hidden_small_image": ["quantize"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
 
-
-@functools.cache
-def _image(filename):
-    """The grader's own copy of a sample image (read-only)."""
-    img = np.asarray(load_sample_image(filename), dtype=np.uint8)
-    img.flags.writeable = False
-    return img
-
-
-@functools.cache
-def _reference_palette(filename, n_colors):
-    """A K-means palette of the image, fitted by the grader (read-only)."""
-    pixels = _image(filename).reshape(-1, 3) / 255.0
-    sample = pixels[np.random.default_rng(0).choice(len(pixels), 10_000, replace=False)]
-    palette = KMeans(n_clusters=n_colors, n_init=1, random_state=0).fit(sample).cluster_centers_
-    palette.flags.writeable = False
-    return palette
-
-
-def _quantized(quantize, filename, n_colors):
-    """The student's quantisation of a sample image, once per submission."""
-    memo = _RESULTS.setdefault(quantize, {})
-    if (filename, n_colors) not in memo:
-        palette = _reference_palette(filename, n_colors)
-        memo[filename, n_colors] = quantize(_image(filename).copy(), palette.copy())
-    return memo[filename, n_colors]
+_image, _reference_palette, _codes = shared.image, shared.reference_palette, shared.codes
 
 
 def _checked(img, out, what, hidden=False):
@@ -85,11 +85,6 @@ def _values(img, out, what, hidden=False):
         else f"{what} does not hold 3 numbers per pixel of the image"
     ) + "\nhint: return one (red, green, blue) per pixel, in the image's shape (h, w, 3)."
     return out.reshape(img.shape).astype(np.float64)
-
-
-def _codes(rgb):
-    """One integer per colour (r * 65536 + g * 256 + b) of an (..., 3) array of 0..255."""
-    return np.asarray(rgb).reshape(-1, 3).astype(np.int64) @ np.array([65536, 256, 1])
 
 
 def _distinct_colours(values):
@@ -185,13 +180,13 @@ def _check_nearest(img, out, palette, hidden=False):
 @test_case(name="quantize returns a uint8 image of the same shape", points=1)
 def shape_and_dtype(quantize):
     img = _image("china.jpg")
-    _checked(img, _quantized(quantize, "china.jpg", 16), "quantize(china, palette)")
+    _checked(img, shared.default_quantized(quantize), "quantize(china, palette)")
 
 
 @test_case(name="quantize uses at most the 16 colours of the palette", points=1)
 def few_colours(quantize):
     img = _image("china.jpg")
-    out = _values(img, _quantized(quantize, "china.jpg", 16), "quantize(china, palette)")
+    out = _values(img, shared.default_quantized(quantize), "quantize(china, palette)")
     found = _distinct_colours(out)
     assert 1 < found <= 16, (
         f"the result has {found:,} distinct colours; expected at most 16"
@@ -203,7 +198,7 @@ def few_colours(quantize):
 @test_case(name="quantize maps every pixel to its nearest palette colour x 255, rounded", points=3)
 def nearest_colour(quantize):
     img = _image("china.jpg")
-    out = _values(img, _quantized(quantize, "china.jpg", 16), "quantize(china, palette)")
+    out = _values(img, shared.default_quantized(quantize), "quantize(china, palette)")
     _check_nearest(img, out, _reference_palette("china.jpg", 16))
 
 

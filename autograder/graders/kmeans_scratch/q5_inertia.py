@@ -1,7 +1,10 @@
 """Q5: the inertia (within-cluster sum of squares)."""
 
 import functools
+import importlib.util
 import numbers
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
@@ -9,20 +12,33 @@ from otter.test_files import test_case
 OK_FORMAT = False
 name = "q5_inertia"
 
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+
+DEPENDS = {
+    "uses_given_labels": ["inertia"],
+    "on_other_data": ["inertia"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
+
 # Agreement with the grader's sum: summation order changes the last few digits only.
 RTOL = 1e-9
-
-
-@functools.cache
-def _iris() -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_iris
-
-    data = load_iris()
-    return data.data, data.target
-
-
-def _reference(X, centroids, labels) -> float:
-    return float(((X - centroids[labels]) ** 2).sum())
 
 
 def _number(result) -> float:
@@ -35,10 +51,10 @@ def _number(result) -> float:
 
 @test_case(name="inertia on iris with the species means", points=1)
 def on_iris(inertia):
-    X, y = _iris()
-    means = np.array([X[y == j].mean(axis=0) for j in range(3)])
-    got = _number(inertia(X, means, y))
-    expected = _reference(X, means, y)
+    X, y = shared.iris()
+    means = shared.member_means(X, y, 3, np.zeros((3, X.shape[1])))
+    got = _number(shared.KIT.memo.call("default", inertia, X.copy(), means, y.copy()))
+    expected = shared.inertia_of(X, means, y)
     assert np.isclose(got, expected, rtol=RTOL, atol=0), (
         f"inertia {got:.4f}; expected {expected:.4f}\n"
         "hint: the sum over all samples of the SQUARED distance to their own centroid "
@@ -50,7 +66,7 @@ def on_iris(inertia):
 def uses_given_labels(inertia):
     X, centroids, labels = _hidden_problems()[0]
     got = _number(inertia(X.copy(), centroids.copy(), labels.copy()))
-    assert np.isclose(got, _reference(X, centroids, labels), rtol=RTOL, atol=0), (
+    assert np.isclose(got, shared.inertia_of(X, centroids, labels), rtol=RTOL, atol=0), (
         "with labels that do not point at the nearest centroid, the inertia is wrong\n"
         "hint: measure each sample against centroids[labels[i]], whatever that centroid is."
     )
@@ -60,7 +76,7 @@ def uses_given_labels(inertia):
 def on_other_data(inertia):
     for X, centroids, labels in _hidden_problems()[1:]:
         got = _number(inertia(X.copy(), centroids.copy(), labels.copy()))
-        assert np.isclose(got, _reference(X, centroids, labels), rtol=RTOL, atol=0), (
+        assert np.isclose(got, shared.inertia_of(X, centroids, labels), rtol=RTOL, atol=0), (
             "on other data the inertia is wrong\nhint: do not assume the shapes of iris."
         )
 

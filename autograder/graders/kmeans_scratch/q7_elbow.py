@@ -1,14 +1,35 @@
 """Q7: the elbow curve."""
 
 import functools
+import importlib.util
 import numbers
-import weakref
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 OK_FORMAT = False
 name = "q7_elbow"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
 
 IRIS_K_VALUES = [1, 2, 3, 4, 5, 6]
 # Lowest inertia on iris for k = 1 .. 6 (KMeans with n_init=100; calibration/kmeans_scratch.py
@@ -25,14 +46,12 @@ ELBOW_RTOL = 0.01
 # A value may sit below the rounded best by rounding only; far below means a wrong inertia.
 BELOW_BEST_RTOL = 1e-5
 
-_ELBOWS = weakref.WeakKeyDictionary()
-
-
-@functools.cache
-def _iris() -> np.ndarray:
-    from sklearn.datasets import load_iris
-
-    return load_iris().data
+DEPENDS = {
+    "non_increasing": ["elbow"],
+    "matches_best": ["elbow"],
+    "follows_k_values": ["elbow"],
+}
+"""What each case cannot be judged without: the default call (docs/writing-graders.md)."""
 
 
 def _values(result, k_values) -> list[float]:
@@ -50,9 +69,11 @@ def _values(result, k_values) -> list[float]:
 
 
 def _iris_elbow(elbow) -> list[float]:
-    if elbow not in _ELBOWS:
-        _ELBOWS[elbow] = _values(elbow(_iris().copy(), list(IRIS_K_VALUES)), IRIS_K_VALUES)
-    return _ELBOWS[elbow]
+    """The student's ``elbow(iris, [1, ..., 6])``, once per submission."""
+    X, _ = shared.iris()
+    return _values(
+        shared.KIT.memo.call("default", elbow, X.copy(), list(IRIS_K_VALUES)), IRIS_K_VALUES
+    )
 
 
 @test_case(name="elbow returns one inertia per k", points=1)

