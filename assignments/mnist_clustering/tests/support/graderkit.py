@@ -18,11 +18,13 @@ assignment's ``_shared.py``, which loads it by path. It needs the standard libra
   Jupyter kernel in grading mode) it wraps the student's functions in the kernel's
   namespace so that a call that runs past the timeout fails its case and grading goes on,
   a function that ran out of time is not called again, and a module that did not import
-  gives one clear message instead of ``'NoneType' object is not callable``.
+  gives one clear message instead of ``'NoneType' object is not callable``. There it also
+  ends ``otter check``'s output with the hidden points still to come (:class:`PointsLine`).
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
 import signal
@@ -33,6 +35,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 HINT = "hint: "
+POINTS_LINE = (
+    "public checks: {earned:g}/{possible:g} points; "
+    "{hidden:g} more points are checked when your teacher grades"
+)
+"""The announcement every student-facing run ends with (``check``, pytest, ``otter check``);
+the same words as ``autograder.results.hidden_points_line``."""
 
 
 class Failed(AssertionError):
@@ -192,6 +200,7 @@ class Kit:
         :func:`returned_none`)."""
         self._import_reported = False
         namespace = _otter_grading_namespace()
+        self._under_otter = namespace is not None
         if namespace is not None:
             self.guard_namespace(namespace)
 
@@ -221,6 +230,8 @@ class Kit:
 
         @functools.wraps(function)
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            if self._under_otter:
+                PointsLine.travel_with_otter_results()
             if name in self.stopped:
                 raise Failed(
                     f"{name} was stopped after {self.stopped[name]:g} s in an earlier check; "
@@ -237,6 +248,8 @@ class Kit:
 
     def _stand_in(self, name: str, error: BaseException | None) -> Callable[..., Any]:
         def missing(*args: Any, **kwargs: Any) -> Any:
+            if self._under_otter:
+                PointsLine.travel_with_otter_results()
             if error is None:
                 raise Failed(
                     f"{self.module}.py has no function `{name}`",
@@ -249,6 +262,69 @@ class Kit:
 
         missing.__clusterlab_guarded__ = missing
         return missing
+
+
+class PointsLine:
+    """Ends ``otter check`` with "public checks: X/Y points; N more points are checked when
+    your teacher grades", as ``clusterlab check`` and the bundle's pytest run end.
+
+    ``otter check`` runs the checks in a Jupyter kernel, pickles otter's results there and
+    prints them in its own process, which runs none of the graders' code. So the line
+    travels with the results: the kit sets this object as an attribute of the test files
+    otter has checked so far (each call into the student's code does), and pickling it
+    (in the kernel, once every check has run) computes the line from otter's results and
+    the ``hidden_points`` the public question files declare; unpickling it in otter's
+    process registers ``print(line)`` with :mod:`atexit`, so it comes after otter's own
+    output. Nothing is announced under ``otter run`` (the full graders: hidden cases ran)
+    or when no hidden points are declared; otter's output is otherwise untouched.
+    """
+
+    ATTRIBUTE = "clusterlab_points_line"
+
+    def __reduce__(self):
+        line = self.line()
+        return (atexit.register, (print, line)) if line else (str, ())
+
+    @staticmethod
+    def line() -> str | None:
+        """The announcement, from otter's results in this (kernel) process, or None."""
+        checker = getattr(sys.modules.get("otter.execute"), "Checker", None)
+        if checker is None:
+            return None
+        earned = possible = hidden = 0.0
+        for test_file in checker.get_results():
+            for result in getattr(test_file, "test_case_results", []):
+                case = result.test_case
+                if case.hidden:  # the full graders (otter run): no announcement
+                    return None
+                possible += float(case.points or 0)
+                earned += float(case.points or 0) if result.passed else 0.0
+            hidden += _declared_hidden_points(getattr(test_file, "path", ""))
+        if not hidden:
+            return None
+        return POINTS_LINE.format(earned=earned, possible=possible, hidden=hidden)
+
+    @classmethod
+    def travel_with_otter_results(cls) -> None:
+        """Attach the line to every test file otter has checked so far (idempotent)."""
+        checker = getattr(sys.modules.get("otter.execute"), "Checker", None)
+        for test_file in checker.get_results() if checker is not None else []:
+            if not hasattr(test_file, cls.ATTRIBUTE):
+                setattr(test_file, cls.ATTRIBUTE, _POINTS_LINE)
+
+
+_POINTS_LINE = PointsLine()
+_HIDDEN_POINTS = re.compile(r"^hidden_points = ([0-9.]+)\s*$", re.MULTILINE)
+
+
+def _declared_hidden_points(path: str) -> float:
+    """``hidden_points`` of a public question file (``clusterlab sync`` writes it), else 0."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            found = _HIDDEN_POINTS.search(f.read())
+    except OSError:
+        return 0.0
+    return float(found.group(1)) if found else 0.0
 
 
 def import_message(module: str, error: BaseException) -> str:
