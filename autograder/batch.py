@@ -193,6 +193,7 @@ def grade_batch(
                     record,
                     lambda sub, why: record(_grader_error(grader, sub, why)),
                     settings=settings,
+                    figures=figures,
                 )
             elif workers <= 1:
                 try:

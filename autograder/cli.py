@@ -131,16 +131,25 @@ def check(
     ] = None,
 ) -> None:
     """Run the public checks on your module and tell you what to fix."""
-    from autograder.grading import Grader
-
     a = _load(assignment)
     path = _find_student_file(a, file)
+    from autograder.sandbox.zygote_client import Zygote, packages_imported_by
+
+    # the sandbox's imports (only what this file imports) run on another core while this
+    # process loads the graders
+    zygote = Zygote(wait=False, warm=packages_imported_by(path))
+    from autograder.grading import Grader
+
     # the public cases of the installed graders (else of the installed bundle): never test
     # files found next to the student's file, which would run in this process unsandboxed
     tests = None
     if not a.grader_files():
         tests = a.public_files() or None
-    grader = Grader(a, public_only=True, test_files=tests)
+    try:
+        grader = Grader(a, public_only=True, test_files=tests, zygote=zygote)
+    except BaseException:
+        zygote.close()
+        raise
     try:
         result = grader.grade(path, student=path.stem)
     finally:

@@ -30,12 +30,13 @@ def grade_remote(
     student: str,
     source: bytes,
     settings: Settings | None = None,
+    figures: bool = True,
 ) -> dict:
     """Runs on a Dask worker: grade one submission's source in this worker's sandbox,
     under the batch's ``settings`` (the whole resolved object)."""
-    key = (assignment, settings)
+    key = (assignment, settings, figures)
     if key not in _GRADERS:
-        _GRADERS[key] = Grader(assignment, settings=settings, figures=True)
+        _GRADERS[key] = Grader(assignment, settings=settings, figures=figures)
     grader = _GRADERS[key]
     with tempfile.TemporaryDirectory(prefix="clusterlab-dask-") as tmp:
         path = Path(tmp) / f"{grader.assignment.module}.py"
@@ -52,11 +53,13 @@ def grade_on_dask(
     fail: Callable[[object, str], None],
     *,
     settings: Settings | None = None,
+    figures: bool = True,
 ) -> None:
     """Submit every submission to the cluster at ``scheduler``; record results as they come.
 
     ``fail(submission, why)`` records a submission the cluster could not grade (its
-    worker was lost twice, say); the batch carries on.
+    worker was lost twice, say); the batch carries on. ``figures`` as in
+    :func:`autograder.batch.grade_batch`.
     """
     from distributed import Client, as_completed
 
@@ -74,6 +77,7 @@ def grade_on_dask(
                 sub.student,
                 source,
                 settings,
+                figures,
                 pure=False,
                 retries=1,
                 key=f"clusterlab-{sub.student}-{os.urandom(4).hex()}",

@@ -148,12 +148,16 @@ class Grader:
         budget: float | None = None,
         figures: bool = False,
         settings: Settings | None = None,
+        zygote: Zygote | None = None,
     ):
         if settings is not None:
             timeout, memory_mb, budget = settings.timeout, settings.memory_mb, settings.budget
         self.assignment = (
             name if isinstance(name, assignment_mod.Assignment) else assignment_mod.load(name)
         )
+        _one_thread()
+        self._zygote: Zygote | None = zygote
+        """Given already started (``Zygote(wait=False)``), its imports overlap ours."""
         self.public_only = public_only
         self.figures = figures
         self.figure_notes: list[str] = []
@@ -163,7 +167,6 @@ class Grader:
         self.budget = budget or BUDGET_FACTOR * self.timeout
         files = test_files or self.assignment.grader_files()
         self.questions: list[Question] = load_questions(files, public_only=public_only)
-        self._zygote: Zygote | None = None
         self.protected = [
             str(assignment_mod.GRADERS_DIR),
             str(assignment_mod.SOLUTIONS_DIR),
@@ -306,6 +309,20 @@ class Grader:
 
         runner.run = run_case
         return memo
+
+
+def _one_thread() -> None:
+    """One BLAS/OpenMP thread for the grader's own numbers (reference fits, distances).
+
+    The grader runs beside single-threaded sandbox children on a few cores; a second
+    thread only contends with them (the reference fit of `check` took 1.8 s instead of
+    0.1 s on a loaded 2-core machine).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, nothing to limit
+        return
+    threadpool_limits(1)
 
 
 class BareGrader(Grader):

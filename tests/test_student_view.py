@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from autograder.render.terminal import PRINTED_LINES, PRINTED_MARK
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,6 +68,33 @@ def test_check_says_the_function_returned_none(tmp_path):
     assert "fit_kmeans returned None" in out, out
     assert "hint: did you forget `return ...` at the end of fit_kmeans?" in out
     assert "has no attribute" not in out and "NoneType" not in out
+
+
+# every assignment: one function per assignment loses its `return`
+FORGOTTEN = {
+    "kmeans_scratch": (
+        "assign_clusters",
+        "    return np.argmin(d2, axis=1).astype(int)  # argmin returns the first minimum",
+    ),
+    "oosterhout": (
+        "fit_kmeans",
+        "    return KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(X)",
+    ),
+    "color_compression": ("quantize", "    return colours[nearest].reshape(img.shape)"),
+    "mnist_clustering": ("map_clusters", "    return mapping"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORGOTTEN))
+def test_check_says_it_for_every_assignment(name, tmp_path):
+    function, line = FORGOTTEN[name]
+    solution = (REPO / "solutions" / f"{name}.py").read_text()
+    assert solution.count(line) == 1
+    forgetful = solution.replace(line, line.replace("return ", "_ = ", 1))
+    proc = clusterlab("check", name, write(tmp_path / f"{name}.py", forgetful))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"{function} returned None" in proc.stdout, proc.stdout[-3000:]
+    assert f"did you forget `return ...` at the end of {function}?" in proc.stdout
 
 
 def test_grade_says_it_in_public_and_hidden_cases_and_shows_no_printed_output(tmp_path):

@@ -165,6 +165,7 @@ def main(request: dict, fds: list[int]) -> None:
         sys.path[:] = [scratch] + [p for p in request["sys_path"] if p != scratch]
         sys.argv = [request["module_file"]]
         lim = limits_mod.Limits(**request["limits"])
+        own = audit.own_sources()  # before the jail, where resolving paths is cheap
         missing = limits_mod.confine(
             lim,
             disabled=frozenset(request.get("disabled", ())),
@@ -172,7 +173,7 @@ def main(request: dict, fds: list[int]) -> None:
             cgroup_problem=request.get("cgroup_problem"),
             pid_namespace=request.get("pid_namespace", "not requested"),
         )
-        audit.install(audit_fd, scratch, lim.read_paths)
+        audit.install(audit_fd, scratch, lim.read_paths, own)
         sock = socket.socket(fileno=conn_fd)
         server = Server(sock, request["module_name"], request["module_file"])
         server.send(protocol.Confined(missing))

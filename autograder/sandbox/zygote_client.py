@@ -6,15 +6,18 @@ request; the path functions decide which parts of the installation a child sees.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 
 from autograder.sandbox.limits import LAYERS
 
@@ -103,6 +106,42 @@ def _control_pair() -> tuple[socket.socket, socket.socket]:
         return socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
 
 
+def packages_imported(source: str | bytes) -> set[str] | None:
+    """Top-level packages a module's source imports (None if it does not parse).
+
+    For ``Zygote(warm=...)``: a zygote that serves one submission need only import
+    what that submission will import.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def packages_imported_by(path: str | os.PathLike) -> set[str] | None:
+    """:func:`packages_imported` of a ``.py`` file that is a regular file of at most
+    1 MB (checked without following links or opening anything else); else None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not str(path).endswith(".py") or not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        return packages_imported(fh.read(1 << 20))
+
+
 class Zygote:
     """A warm process that forks sandbox children on request.
 
@@ -112,15 +151,31 @@ class Zygote:
     (parent-death signal), and its children die with it.
     """
 
-    def __init__(self, *, python: str = sys.executable, start_timeout: float = 120.0):
+    def __init__(
+        self,
+        *,
+        python: str = sys.executable,
+        start_timeout: float = 120.0,
+        wait: bool = True,
+        warm: Iterable[str] | None = None,
+    ):
         self._lock = threading.Lock()
         self.python, self.start_timeout = python, start_timeout
+        self.warm = None if warm is None else sorted(set(warm))
+        """Top-level packages to import before forking (None: all of the zygote's list)."""
         self.mpl_dir = tempfile.mkdtemp(prefix="clusterlab-mpl-")
         self.restarts: list[str] = []
         """Why the zygote process was replaced, oldest first (for the teacher)."""
-        self._start()
+        self._starting = False
+        try:
+            self._start(wait=wait)
+        except RuntimeError:
+            shutil.rmtree(self.mpl_dir, ignore_errors=True)
+            raise
 
-    def _start(self) -> None:
+    def _start(self, wait: bool = True) -> None:
+        """Start the zygote process; with ``wait=False`` its imports go on while the caller
+        does other work, and the first fork waits for them (:meth:`_ready`)."""
         parent, child = _control_pair()
         env = {k: os.environ[k] for k in _ZYGOTE_ENV_KEEP if k in os.environ}
         env.update(
@@ -131,6 +186,8 @@ class Zygote:
             PYTHONDONTWRITEBYTECODE="1",
             MPLCONFIGDIR=self.mpl_dir,
         )
+        if self.warm is not None:
+            env["CLUSTERLAB_ZYGOTE_WARM"] = ",".join(self.warm)
         if "PYTHONPATH" in os.environ:  # an uninstalled checkout (tests, bench)
             env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         self.proc = subprocess.Popen(
@@ -142,6 +199,15 @@ class Zygote:
         )
         child.close()
         self.ctl = parent
+        self._starting = True
+        if wait:
+            self._ready()
+
+    def _ready(self) -> None:
+        """Wait for the zygote's ``ready`` (once per start); RuntimeError if it never comes."""
+        if not self._starting:
+            return
+        self._starting = False
         self.ctl.settimeout(self.start_timeout)
         try:
             ready = json.loads(self.ctl.recv(1 << 16) or b"{}")
@@ -149,11 +215,11 @@ class Zygote:
             ready = {}
         if "ready" not in ready:
             self._stop()
-            shutil.rmtree(self.mpl_dir, ignore_errors=True)
             raise RuntimeError("the sandbox zygote did not start")
         self.ctl.settimeout(30)
 
     def _fork_once(self, request: dict, fds: list[int]) -> int:
+        self._ready()
         socket.send_fds(self.ctl, [json.dumps({"op": "fork", **request}).encode()], fds)
         answer = json.loads(self.ctl.recv(1 << 16) or b"{}")
         if "pid" not in answer:

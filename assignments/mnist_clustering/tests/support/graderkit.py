@@ -102,20 +102,24 @@ def is_none_error(error: BaseException) -> bool:
     return isinstance(error, (AttributeError, TypeError, ValueError)) and "NoneType" in str(error)
 
 
+NONE_SIGNS = ("has no attribute", "NoneType", "returned None", "shape ()")
+"""What a check's message says of a None it was given (``np.asarray(None)`` has shape ())."""
+
+
 def none_failure(error: BaseException, returned_none: list[str]) -> Failed | None:
     """:func:`returned_none` for a check that failed because a student call returned None.
 
     ``returned_none`` names the calls that returned None, the most recent last. The check
     failed on None when ``error`` is Python's error on using None, or the check's own
-    message naming one of those calls and saying "has no attribute" or "NoneType"
-    (``the object fit_kmeans returned has no attribute `cluster_centers_```). Else None:
-    the failure stands as it is.
+    message naming one of those calls with a sign of None (:data:`NONE_SIGNS`: ``the
+    object fit_kmeans returned has no attribute `cluster_centers_```, ``assign_clusters
+    returned shape (); expected (150,)``). Else None: the failure stands as it is.
     """
     if not returned_none:
         return None
     if isinstance(error, AssertionError):
         text = str(error)
-        if "has no attribute" in text or "NoneType" in text:
+        if any(sign in text for sign in NONE_SIGNS):
             for name in reversed(returned_none):
                 if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", text):
                     return returned_none_failure(name)

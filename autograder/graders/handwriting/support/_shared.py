@@ -85,12 +85,12 @@ def reference_fit(dataset, k):
 
 def attribute(model, attr):
     """``model.<attr>`` as a numeric array; a readable failure if it has no such attribute."""
-    check(
-        hasattr(model, attr),
-        f"the object fit_kmeans returned has no attribute `{attr}`",
-        hint=MODEL_HINT,
-    )
-    value = np.asarray(getattr(model, attr))
+    try:  # one read (hasattr and then getattr would fetch the value twice from the sandbox)
+        value, found = getattr(model, attr), True
+    except AttributeError:
+        value, found = None, False
+    check(found, f"the object fit_kmeans returned has no attribute `{attr}`", hint=MODEL_HINT)
+    value = np.asarray(value)
     check(value.dtype.kind in "biuf", f"`{attr}` holds {value.dtype} values; expected numbers")
     return value
 
