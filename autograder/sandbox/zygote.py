@@ -149,8 +149,11 @@ def _fork(req: dict, cgroups: Cgroups, own_pid_ns: int | None, count: int) -> tu
     return pid, name
 
 
-def serve(ctl: socket.socket) -> None:
-    """Answer control messages until the grader closes the socket."""
+def serve(ctl: socket.socket, settings: dict | None = None) -> None:
+    """Answer control messages until the grader closes the socket.
+
+    ``settings``: :func:`own_settings` as they were before ``ready`` was sent (a change
+    made after that, even before this loop starts, is tampering)."""
     from autograder.sandbox import child
 
     statuses: dict[int, str] = {}
@@ -161,7 +164,7 @@ def serve(ctl: socket.socket) -> None:
         own_pid_ns: int | None = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         own_pid_ns = None
-    settings = own_settings()
+    settings = settings or own_settings()
     counter = itertools.count()
     try:
         _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter)
@@ -233,9 +236,10 @@ def main() -> None:
     if len(sys.argv) > 2 and os.getppid() != int(sys.argv[2]):
         return  # the grader died before the signal was armed
     _warm_up()
+    settings = own_settings()
     ctl.send(json.dumps({"ready": os.getpid()}).encode())
     _serving = True
-    serve(ctl)
+    serve(ctl, settings)
 
 
 if __name__ == "__main__":
