@@ -131,9 +131,17 @@ def main() -> None:
         print(f"assignment: {a.name}; submissions: {args.n}; workers: {args.workers}; {load()}")
 
         start = time.perf_counter()
+        last = [start]
+
+        def progress(_result):
+            last[0] = time.perf_counter()
+
         # like with like: bare draws no figures (bench_reports.py measures what they cost)
-        summary = grade_batch(a.name, subs_dir, tmp / "out", workers=args.workers, figures=False)
+        summary = grade_batch(
+            a.name, subs_dir, tmp / "out", workers=args.workers, figures=False, progress=progress
+        )
         ours = time.perf_counter() - start
+        graded_at = last[0] - start
         from autograder.gradebook import Gradebook
 
         book = Gradebook(tmp / "out" / "grades.sqlite")
@@ -144,6 +152,10 @@ def main() -> None:
         print(
             f"clusterlab grade: {ours:8.1f} s total, {per_sub * 1000:7.1f} ms per submission "
             f"(graded {len(summary.graded)}, all 100%: {all_full})  [{load()}]"
+        )
+        print(
+            f"  of which grading {graded_at:.1f} s, then the class outputs (gradebook, reports, "
+            f"feedback, similarity) {ours - graded_at:.1f} s"
         )
 
         bare, bare_scores = _pool_seconds(args.workers, sample, _bare_grade, _bare_init, (a.name,))
