@@ -1,9 +1,11 @@
 """Jupyter notebooks as submissions: the code cells, in order, become the module.
 
 The notebook is read with nbformat (any version it can upgrade to 4). IPython
-magics and shell escapes (``%matplotlib inline``, ``!pip install``, ``%%time``
+magics and shell escapes (``%matplotlib inline``, ``!pip install``, ``%%bash``
 cells, ``files = !ls``) cannot run as Python; each is replaced by ``pass`` at the
-same indent and the student gets a note naming its cell and line. Plotting at top
+same indent and the student gets a note naming its cell and line. A cell magic that
+runs its cell as Python in the notebook's namespace (``%%time``, ``%%capture``,
+``%%prun``) loses only its first line: the functions it defines stay, as in Jupyter. Plotting at top
 level is harmless: the module starts on matplotlib's non-interactive Agg backend
 when it uses matplotlib. :meth:`Converted.where` and :meth:`Converted.remap` turn
 a line of the generated module back into "cell 3, line 2" for messages.
@@ -21,6 +23,8 @@ HELP = re.compile(r"^\s*\?+[\w.]+\s*$|^\s*[\w.]+\?+\s*$")
 """IPython help lines (``?np.mean``, ``np.mean??``)."""
 AGG = 'import matplotlib as _clusterlab_mpl\n_clusterlab_mpl.use("Agg")\ndel _clusterlab_mpl\n'
 """Prepended when the notebook uses matplotlib: figures are drawn off screen, never shown."""
+PYTHON_CELL_MAGICS = frozenset({"time", "capture", "prun"})
+"""Cell magics whose body Jupyter runs as ordinary code in the notebook's namespace."""
 _LINE = re.compile(r"\bline (\d+)( of your file)?")
 
 
@@ -95,11 +99,13 @@ def to_module(data: bytes) -> Converted:
             continue
         rows = str(cell.get("source", "")).splitlines()
         cell_magic = bool(rows) and rows[0].lstrip().startswith("%%")
+        keeps_body = cell_magic and _magic_name(rows[0]) in PYTHON_CELL_MAGICS
         if cell_magic:
-            notes.append(_note(number, 1, rows[0], whole_cell=True))
+            notes.append(_note(number, 1, rows[0], whole_cell=not keeps_body))
         for row_no, row in enumerate(rows, 1):
-            if cell_magic or MAGIC.match(row) or HELP.match(row):
-                if not cell_magic:
+            whole = cell_magic and not (keeps_body and row_no > 1)
+            if whole or MAGIC.match(row) or HELP.match(row):
+                if not whole:
                     notes.append(_note(number, row_no, row))
                 indent = row[: len(row) - len(row.lstrip())]
                 row = f"{indent}pass  # skipped when graded"
@@ -118,6 +124,11 @@ def to_module(data: bytes) -> Converted:
     source = header + "\n".join(lines) + "\n"
     origin = [(0, 0)] * header.count("\n") + origin
     return Converted(source=source, notes=notes, origin=origin)
+
+
+def _magic_name(first_row: str) -> str:
+    """``time`` for ``%%time`` (or ``%%time -o t``)."""
+    return (first_row.strip()[2:].split() or [""])[0]
 
 
 def _note(cell: int, line: int, text: str, *, whole_cell: bool = False) -> str:

@@ -289,6 +289,28 @@ def test_check_reads_a_notebook_and_points_at_its_cell(tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
+def test_a_timed_cell_keeps_its_code_and_a_bash_cell_is_dropped():
+    """`%%time` runs its cell as Python in Jupyter: the function it defines must be graded."""
+    converted = to_module(
+        notebook_of(
+            "import numpy as np",
+            after=[
+                "%%time\ndef fit_kmeans(X):\n    %timeit np.zeros(2)\n    return X",
+                "%%capture out\nY = fit_kmeans(np.ones(2))",
+                "%%bash\nrm -rf data\necho done",
+            ],
+        ).encode()
+    )
+    namespace: dict = {}
+    exec(compile(converted.source, "handwriting.py", "exec"), namespace)
+    assert namespace["fit_kmeans"](3) == 3 and list(namespace["Y"]) == [1.0, 1.0]
+    assert "rm -rf" not in converted.source and "echo" not in converted.source
+    notes = "\n".join(converted.notes)
+    assert "cell 3, line 1: `%%time` is IPython, not Python, so this line was skipped" in notes
+    assert "cell 3, line 3: `%timeit np.zeros(2)`" in notes
+    assert "cell 5, line 1: `%%bash` is IPython, not Python, so the whole cell" in notes
+
+
 def test_check_in_a_folder_without_the_module_says_so(tmp_path):
     proc = clusterlab("check", "handwriting", cwd=tmp_path)
     assert proc.returncode == 2
