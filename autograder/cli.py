@@ -279,7 +279,7 @@ def grade(
         bar.update(bar.task_ids[0], advance=1, rate=f"{rate * 60:.1f}/min")
 
     hand = sum(q.points for q in a.manual)  # merged after grading, from manual.csv
-    by_hand = f"  (+{hand:g} points graded by hand)" if hand else ""
+    by_hand = f"  (+{hand:g} points for the teacher to grade)" if hand else ""
     where = f"the Dask cluster at {scheduler}" if scheduler else f"{workers} worker(s)"
     console.print(f"Grading {a.title} from {submissions} on {where}")
     try:

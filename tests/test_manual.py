@@ -54,7 +54,7 @@ def batch(tmp_path_factory):
 def test_before_any_points_every_output_says_to_be_graded_not_zero(batch):
     out, first = batch["out"], batch["first"]
     assert "manual points: 0 of 3 entered" in flat(first.stdout)
-    assert "100.0%" in first.stdout and "(+5 points graded by hand)" in first.stdout
+    assert "100.0%" in first.stdout and "(+5 points for the teacher to grade)" in first.stdout
     rows = gradebook(out)
     assert set(rows) == set(STUDENTS.values())
     for row in rows.values():
