@@ -52,7 +52,7 @@ from autograder.sandbox.errors import (
     cap,
     message,
 )
-from autograder.testfiles import Case, Question
+from autograder.testfiles import Case, Question, shared_module
 
 HIDDEN_FAILED = "this check failed on input you do not see"
 """A hidden case's message when its assertion's words are not literal text of the check."""
@@ -249,22 +249,11 @@ class CaseRunner:
             self.failed_calls.add(call)
 
 
-@functools.cache
 def graderkit() -> Any:
-    """``graders/graderkit.py``, loaded as the assignments' ``support/_shared.py`` load it."""
-    import importlib.util
-    import sys
-
+    """``graders/graderkit.py``, the instance the assignments' ``support/_shared.py`` load."""
     from autograder.assignment import GRADERS_DIR
 
-    path = (GRADERS_DIR / "graderkit.py").resolve()
-    key = f"clusterlab:{path}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[key] = module
-    return sys.modules[key]
+    return shared_module(GRADERS_DIR / "graderkit.py")
 
 
 MEMO_CALL = "clusterlab_memo_call"

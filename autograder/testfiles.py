@@ -7,14 +7,32 @@ A test file is executed once per grading process (like ``otter`` does, but with
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from otter.test_files.abstract_test import TestFile
 from otter.test_files.exception_test import test_case
+
+
+def shared_module(path: Path) -> ModuleType:
+    """The grader module at ``path`` (``support/_shared.py``, ``graderkit.py``), executed
+    once per process under the key the question files load it by (``clusterlab:<path>``),
+    so the engine and the question files share one instance and its memo."""
+    path = Path(path).resolve()
+    key = f"clusterlab:{path}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
 
 _CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(:[^:.]+)?")
 """A dependency on a student call: ``function`` or ``function:memo key``."""

@@ -5,23 +5,15 @@ PCA(50), the array ``support/_shared.py`` gives the public grid case, so the mem
 that case answers the call and nothing is computed twice.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from autograder.render import plots
+from autograder.testfiles import shared_module
 
 
 def _shared():
     """``support/_shared.py``, the module instance the question files share."""
-    path = Path(__file__).resolve().parent / "support" / "_shared.py"
-    key = f"clusterlab:{path}"  # the key the question files register it under
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[key] = module
-    return sys.modules[key]
+    return shared_module(Path(__file__).resolve().parent / "support" / "_shared.py")
 
 
 EPS, MIN_SAMPLES = (list(v) for v in (_shared().EPS, _shared().MIN_SAMPLES))  # the public grid

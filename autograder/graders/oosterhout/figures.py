@@ -6,27 +6,19 @@ case answers ``silhouette_by_k`` and a mistake in ``preprocess`` does not blank 
 curve.
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from autograder.render import plots
+from autograder.testfiles import shared_module
 
 K_VALUES = [3, 4, 5]  # the public case's k values: the memo answers
 
 
 def _shipped_X():
     """``support/_shared.py``'s ``shipped_X``, from the module instance the questions share."""
-    path = Path(__file__).resolve().parent / "support" / "_shared.py"
-    key = f"clusterlab:{path}"  # the key the question files register it under
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[key] = module
-    return sys.modules[key].shipped_X()
+    return shared_module(Path(__file__).resolve().parent / "support" / "_shared.py").shipped_X()
 
 
 def silhouette_and_profile(student):
