@@ -1,5 +1,6 @@
-"""A grading process loads otter's test-file classes without otter's API (nbconvert,
-pandas, otter.run), and code that does use the API still finds the real package."""
+"""What a grading process loads and runs on: otter's test-file classes without otter's
+API (nbconvert, pandas, otter.run), which code that uses it still finds whole, and one
+BLAS/OpenMP thread for the grader's own numbers."""
 
 import subprocess
 import sys
@@ -63,3 +64,22 @@ def test_the_api_is_the_real_package_on_first_use():
         """
     )
     assert proc.stdout.strip() == "module 'otter' has no attribute 'no_such_name'"
+
+
+def test_the_graders_own_numbers_use_one_thread_per_library():
+    # the limit must come after the graders' imports (scikit-learn loads OpenMP): two
+    # OpenMP threads made check's reference fit 30x slower on a loaded 2-core machine
+    proc = run(
+        """
+        from threadpoolctl import threadpool_info
+        from autograder.grading import Grader
+
+        grader = Grader("handwriting", public_only=True)
+        grader.close()
+        for lib in threadpool_info():
+            print(lib["internal_api"], lib["num_threads"])
+        """
+    )
+    libraries = [line.split() for line in proc.stdout.splitlines()]
+    assert {api for api, _ in libraries} >= {"openmp", "openblas"}
+    assert all(threads == "1" for _, threads in libraries), libraries
