@@ -236,7 +236,7 @@ def measure(fit: Fit, seed: int, tail: bool = False) -> dict[str, float]:
     out: dict[str, float] = {}
     _quality(out, "", shared.digits, 10, fit, seed)
     _quality(out, "shuf_", shared._hidden_shuffled, 10, fit, seed)
-    _quality(out, "sub_", q3._hidden_subset, 12, fit, seed)
+    _quality(out, "sub_", shared._hidden_subset, 12, fit, seed)
     if tail:
         return {key: v for key, v in out.items() if key.endswith(("ratio", "accuracy"))}
     out["shape_ok"] = float("stale" in out)

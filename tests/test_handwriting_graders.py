@@ -40,7 +40,7 @@ FUNCTIONS = (
     "cluster_sizes",
 )
 # what the hidden inputs look like; no hidden message may show it
-HIDDEN_SHAPES = re.compile(r"\b(1000|700|400|320|240)\b|\(12, |\(7, |\(4, 5\)|\(8, 8, 8\)")
+HIDDEN_SHAPES = re.compile(r"\b(1000|797|320|240)\b|\(12, |\(7, |\(4, 5\)")
 
 
 def cases_taking(parameter: str) -> set[str]:

@@ -2,7 +2,6 @@
 # Source: autograder/graders/handwriting/q3_converged.py
 """Q3: the fit is a converged K-means solution whose clusters match the digits."""
 
-import functools
 import importlib.util
 import sys
 from pathlib import Path

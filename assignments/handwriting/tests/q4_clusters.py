@@ -50,22 +50,7 @@ DEPENDS = {
 _default_fit = shared.default_fit
 
 
-def _centres(model, hidden=False):
-    """``model.cluster_centers_`` as a float array of one row of 64 pixels per cluster.
-
-    For a model fitted on hidden data the message leaves out the shape.
-    """
-    assert hasattr(model, "cluster_centers_"), (
-        "the object fit_kmeans returned has no attribute `cluster_centers_`\n"
-        "hint: return the fitted model itself, e.g. `return KMeans(...).fit(X)`."
-    )
-    centres = np.asarray(model.cluster_centers_, dtype=float)
-    shape = "does not have" if hidden else f"has shape {centres.shape}; expected"
-    assert centres.ndim == 2 and centres.shape[1] == 64, (
-        f"cluster_centers_ {shape} one row of 64 pixels per cluster\n"
-        "hint: question q2_fit_kmeans checks fit_kmeans first; fix those cases."
-    )
-    return centres
+_centres = shared.centres_of
 
 
 def _majority(labels, y):

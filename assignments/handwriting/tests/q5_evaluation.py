@@ -63,21 +63,9 @@ _default_fit = shared.default_fit
 
 
 def _centres(model, hidden=False):
-    """``model.cluster_centers_`` as a float array of one row of 64 pixels per cluster.
-
-    For a model fitted on hidden data the message leaves out the shape.
-    """
-    assert hasattr(model, "cluster_centers_"), (
-        "the object fit_kmeans returned has no attribute `cluster_centers_`\n"
-        "hint: return the fitted model itself, e.g. `return KMeans(...).fit(X)`."
-    )
-    centres = np.asarray(model.cluster_centers_, dtype=float)
-    shape = "does not have" if hidden else f"has shape {centres.shape}; expected"
-    assert centres.ndim == 2 and centres.shape[1] == 64, (
-        f"cluster_centers_ {shape} one row of 64 pixels per cluster\n"
-        "hint: question q2_fit_kmeans checks fit_kmeans first; fix those cases."
-    )
-    if shared.distinct_rows(centres) < 2:
+    """``model.cluster_centers_`` (:func:`shared.centres_of`) with at least 2 distinct rows."""
+    centres = shared.centres_of(model, hidden)
+    if shared.per_model(model, "distinct centres", lambda: shared.distinct_rows(centres)) < 2:
         shared.not_judged(
             "the model has fewer than 2 distinct centres: every image has the same nearest "
             "centre, so any constant answer would pass"
@@ -85,24 +73,32 @@ def _centres(model, hidden=False):
     return centres
 
 
-def _nearest(X, centres):
-    """Index of the nearest centre of each row (squared Euclidean distance)."""
-    distances = (
-        np.sum(X**2, axis=1)[:, None] - 2 * X @ centres.T + np.sum(centres**2, axis=1)[None, :]
-    )
-    return np.argmin(distances, axis=1)
-
-
 def _majority_mapping(centres, X, y):
-    """Centre index -> most frequent digit among the rows nearest to it (0 if none)."""
-    nearest = _nearest(X, centres)
-    return {
-        j: int(np.argmax(np.bincount(y[nearest == j], minlength=10))) for j in range(len(centres))
-    }
+    """Centre index -> most frequent digit among the rows nearest to it (0 if none), and
+    the digit that mapping gives each row."""
+    nearest = shared.nearest(X, centres)
+    counts = np.zeros((len(centres), 10), dtype=int)
+    np.add.at(counts, (nearest, y), 1)
+    digit = counts.argmax(axis=1)
+    return {j: int(d) for j, d in enumerate(digit)}, digit[nearest]
+
+
+def _on_digits(model):
+    """The default model's centres, the majority mapping of its clusters and the digit it
+    gives each image: once per model for both public cases."""
+    X, y = _digits()
+    centres = _centres(model)
+    return (
+        centres,
+        *shared.per_model(model, "q5 mapping", lambda: _majority_mapping(centres, X, y)),
+    )
 
 
 def _expected_digits(centres, mapping, X):
-    return np.array([mapping[j] for j in _nearest(X, centres)], dtype=int)
+    """The digit ``mapping`` gives the nearest centre of each row of X."""
+    return np.array([mapping[j] for j in range(len(centres))], dtype=int)[
+        shared.nearest(X, centres)
+    ]
 
 
 def _digit_array(result, n, hidden=False):
@@ -131,12 +127,11 @@ def _accuracy_value(result):
 
 @test_case(name="predict_digits gives the mapped digit of the nearest centre", points=3)
 def predict_on_digits(fit_kmeans, predict_digits):
-    X, y = _digits()
+    X, _ = _digits()
     model = _default_fit(fit_kmeans)
-    centres = _centres(model)
-    mapping = _majority_mapping(centres, X, y)
+    _, mapping, expected = _on_digits(model)
     result = _digit_array(predict_digits(model, dict(mapping), X.copy()), len(X))
-    wrong = int(np.sum(result != _expected_digits(centres, mapping, X)))
+    wrong = int(np.sum(result != expected))
     assert wrong == 0, (
         f"predict_digits differs for {wrong} of {len(X)} images from the mapped digit of "
         "their nearest centre\n"
@@ -148,10 +143,9 @@ def predict_on_digits(fit_kmeans, predict_digits):
 def accuracy_on_digits(fit_kmeans, mapping_accuracy):
     X, y = _digits()
     model = _default_fit(fit_kmeans)
-    centres = _centres(model)
-    mapping = _majority_mapping(centres, X, y)
+    _, mapping, digits = _on_digits(model)
     value = _accuracy_value(mapping_accuracy(model, dict(mapping), X.copy(), y.copy()))
-    expected = float(np.mean(_expected_digits(centres, mapping, X) == y))
+    expected = float(np.mean(digits == y))
     assert abs(value - expected) <= ACCURACY_ATOL, (
         f"mapping_accuracy returned {value:.4f}; the predictions give {expected:.4f}\n"
         "hint: compare the mapped digits (predict_digits), not the cluster ids, with y."

@@ -1,6 +1,5 @@
 """Q3: the fit is a converged K-means solution whose clusters match the digits."""
 
-import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -160,25 +159,15 @@ def hidden_shuffled(fit_kmeans):
     )
 
 
-@functools.cache
-def _hidden_subset():
-    """1,000 of the digits, drawn at random."""
-    X, y = shared.digits()
-    rows = np.sort(np.random.default_rng(99_102).choice(len(X), size=1000, replace=False))
-    X, y = X[rows], y[rows]
-    X.flags.writeable = False
-    y.flags.writeable = False
-    return X, y
-
-
 @test_case(
     name="fit_kmeans converges on a subset of the digits with another n_clusters",
     points=4,
     hidden=True,
 )
 def hidden_subset(fit_kmeans):
-    X, _ = _hidden_subset()
-    model = fit_kmeans(X.copy(), n_clusters=12, random_state=5)
+    # the same fit is q4's and q5's "other model": made once per submission
+    X, _ = shared._hidden_subset()
+    model = shared._hidden_subset_fit(fit_kmeans)
     where = "on a subset of the digits with another n_clusters"
     centres, labels = shared.fitted(model, len(X), 64, where)
     shared.check(
@@ -186,4 +175,4 @@ def hidden_subset(fit_kmeans):
         f"{where}, labels_ does not hold n_clusters distinct clusters",
         hint="pass n_clusters on to KMeans.",
     )
-    _converged_on(X, centres, labels, _hidden_subset, where)
+    _converged_on(X, centres, labels, shared._hidden_subset, where)

@@ -10,9 +10,11 @@ names stripped) and exported with the otter zip.
 import functools
 import importlib.util
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 
@@ -83,10 +85,62 @@ def reference_fit(dataset, k):
     return labels, float(model.inertia_)
 
 
+_PER_MODEL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""model -> what the graders read from it or computed on it, kept while the model lives
+(one submission: the memo holds its models)."""
+
+
+def _store(model) -> dict:
+    try:
+        return _PER_MODEL.setdefault(model, {})
+    except TypeError:  # plain data (a dict, an array, a tuple): nothing to keep it by
+        return {}
+
+
+def read(model, attr):
+    """``model.<attr>``, read once per model: every read of a sandboxed model is a round
+    trip, and every check reads the same fitted model. AttributeError is remembered (and
+    raised again) too; anything else is raised and not remembered. An array comes back as
+    a read-only copy, so that no check changes what the next one reads."""
+    store = _store(model)
+    if ("read", attr) not in store:
+        try:
+            value = getattr(model, attr)
+        except AttributeError as exc:
+            store["read", attr] = (False, exc)
+        else:
+            if isinstance(value, np.ndarray):
+                value = value.copy()
+                value.flags.writeable = False
+            store["read", attr] = (True, value)
+    found, value = store["read", attr]
+    if not found:
+        raise value
+    return value
+
+
+def has(model, attr) -> bool:
+    """``hasattr(model, attr)``, through :func:`read` (the value is then kept for the check)."""
+    try:
+        read(model, attr)
+    except AttributeError:
+        return False
+    return True
+
+
+def per_model(model, key, make):
+    """``make()``, a value the graders compute on ``model`` alone, once per model (an
+    exception is not remembered: the next case computes and raises it again)."""
+    store = _store(model)
+    if ("made", key) not in store:
+        store["made", key] = make()
+    return store["made", key]
+
+
 def attribute(model, attr):
     """``model.<attr>`` as a numeric array; a readable failure if it has no such attribute."""
-    try:  # one read (hasattr and then getattr would fetch the value twice from the sandbox)
-        value, found = getattr(model, attr), True
+    try:
+        value, found = read(model, attr), True
     except AttributeError:
         value, found = None, False
     check(found, f"the object fit_kmeans returned has no attribute `{attr}`", hint=MODEL_HINT)
@@ -132,15 +186,44 @@ def fitted(model, n, d, where=""):
     return centres, labels.astype(int)
 
 
+def centres_of(model, hidden=False):
+    """``model.cluster_centers_`` as a float array of one row of 64 pixels per cluster, for
+    the helpers' checks (q4, q5). For a model fitted on hidden data the message leaves out
+    the shape."""
+    assert has(model, "cluster_centers_"), (
+        "the object fit_kmeans returned has no attribute `cluster_centers_`\n"
+        "hint: return the fitted model itself, e.g. `return KMeans(...).fit(X)`."
+    )
+    centres = np.asarray(read(model, "cluster_centers_"), dtype=float)
+    shape = "does not have" if hidden else f"has shape {centres.shape}; expected"
+    assert centres.ndim == 2 and centres.shape[1] == 64, (
+        f"cluster_centers_ {shape} one row of 64 pixels per cluster\n"
+        "hint: question q2_fit_kmeans checks fit_kmeans first; fix those cases."
+    )
+    return centres
+
+
 def distinct_rows(centres):
     """Number of distinct centres (rows equal up to 1e-9 count once)."""
     return len(np.unique(np.round(np.asarray(centres, dtype=float), 9), axis=0))
 
 
+@functools.lru_cache(maxsize=32)
+def _cluster_counts(centres_key, labels_key):
+    """Distinct centres and distinct labels, once per fit (every case of a fit asks)."""
+    (shape, raw), (dtype, labels) = centres_key, labels_key
+    centres = np.frombuffer(raw).reshape(shape)
+    return distinct_rows(centres), len(np.unique(np.frombuffer(labels, dtype=dtype)))
+
+
 def require_clusters(centres, labels, where="your fit"):
     """A property of a clustering can only be judged on one: more than one distinct centre
     and labels that vary. Otherwise the check is not judged (and earns nothing)."""
-    n_centres, n_labels = distinct_rows(centres), len(np.unique(labels))
+    centres = np.ascontiguousarray(centres, dtype=float)
+    labels = np.ascontiguousarray(labels)
+    n_centres, n_labels = _cluster_counts(
+        (centres.shape, centres.tobytes()), (labels.dtype.str, labels.tobytes())
+    )
     if n_centres < 2 or n_labels < 2:
         not_judged(
             f"{where} has {n_centres} distinct centre{'s' * (n_centres != 1)} and "
@@ -164,7 +247,7 @@ def inertia_of(X, centres, labels):
 
 def stale_fraction(X, centres, labels):
     """Share of rows whose label is not their nearest centre (a tie counts as nearest)."""
-    d = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    d = cdist(X, centres, "sqeuclidean")  # exact differences, like the sum over (X - c) ** 2
     own = d[np.arange(len(X)), labels]
     return float(np.mean(own > d.min(axis=1) * (1 + 1e-9) + 1e-9))
 
@@ -221,19 +304,30 @@ def _hidden_shuffled_fit(fit_kmeans):
 
 
 @functools.cache
-def _hidden_split():
-    """700 digits to fit on, and 400 other digits to predict."""
+def _hidden_subset():
+    """1,000 of the digits, drawn at random (the same shape of data, another n_clusters)."""
     X, y = digits()
-    rows = np.random.default_rng(7_031).permutation(len(X))
-    fit_rows, new_rows = rows[:700], rows[700:1100]
-    parts = X[fit_rows], X[new_rows], y[new_rows]
-    for part in parts:
-        part.flags.writeable = False
-    return parts
+    rows = np.sort(np.random.default_rng(99_102).choice(len(X), size=1000, replace=False))
+    X, y = X[rows], y[rows]
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
 
 
-def _hidden_model(fit_kmeans):
-    """The student's 8-cluster fit of 700 digits, once per submission (q4 and q5)."""
-    return KIT.memo.call(
-        "hidden", fit_kmeans, _hidden_split()[0].copy(), n_clusters=8, random_state=4
-    )
+@functools.cache
+def _hidden_rest():
+    """The 797 digits that are not in :func:`_hidden_subset` (new images for its model)."""
+    X, y = digits()
+    rows = np.ones(len(X), dtype=bool)
+    rows[np.random.default_rng(99_102).choice(len(X), size=1000, replace=False)] = False
+    X, y = X[rows], y[rows]
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
+def _hidden_subset_fit(fit_kmeans):
+    """The student's 12-cluster fit of :func:`_hidden_subset`, once per submission: judged
+    for convergence by q3, and the "other model" of q4 and q5 (another n, another k)."""
+    X, _ = _hidden_subset()
+    return KIT.memo.call("subset", fit_kmeans, X.copy(), n_clusters=12, random_state=5)
