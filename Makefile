@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/bench_otter_timeout.py && \
 	$(BIN)/python bench/bench_steady.py && \
 	$(BIN)/python bench/bench_reports.py && \
+	$(BIN)/python bench/bench_outputs.py && \
 	$(BIN)/python bench/bench_mnist_clustering.py && \
 	echo "make bench: $$(( $$(date +%s) - start )) s"
 

@@ -22,8 +22,12 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 K = 25
 """Characters of normalised code per fingerprint (copydetect's noise threshold)."""
@@ -35,6 +39,9 @@ THRESHOLD = 0.7
 same reference) reach at most 0.58, their disguised copies at least 0.88."""
 SIDE_BY_SIDE = 15
 """The most similar pairs that get a side-by-side view (besides every pair above the threshold)."""
+MOST_SIDE_BY_SIDE = 100
+"""At most this many pairs are shown side by side, the most similar first: a class handing
+in copies of one file has tens of thousands of flagged pairs (similarity.csv lists them)."""
 METHOD = (
     "copydetect fingerprints of the code with identifiers, strings and comments normalised "
     "and the stub's code removed as boilerplate."
@@ -66,6 +73,18 @@ class SimilarityReport:
     def flagged(self) -> list[Pair]:
         """The pairs at or above the threshold."""
         return [p for p in self.pairs if p.similarity >= self.threshold]
+
+    def side_by_side(self) -> int:
+        """How many pairs, the first ones, get a side-by-side view: the
+        :data:`SIDE_BY_SIDE` most similar and every flagged pair, none that shares
+        nothing, at most :data:`MOST_SIDE_BY_SIDE`."""
+        positive = sum(1 for p in self.pairs if p.similarity > 0)
+        flagged = sum(1 for p in self.pairs if p.similarity >= self.threshold and p.similarity > 0)
+        return min(positive, max(SIDE_BY_SIDE, flagged), MOST_SIDE_BY_SIDE)
+
+    def flagged_not_shown(self) -> int:
+        """Flagged pairs beyond :data:`MOST_SIDE_BY_SIDE`, listed only in similarity.csv."""
+        return sum(1 for p in self.flagged() if not p.html_a)
 
     def to_csv(self) -> str:
         """``student_a,student_b,similarity``, the most similar pair first."""
@@ -110,11 +129,14 @@ def _compare_in_child(sources, boilerplate, threshold) -> SimilarityReport:
     if proc.returncode != 0:
         raise RuntimeError(f"the similarity check failed: {proc.stderr.strip()[-500:]}")
     data = json.loads(proc.stdout)
-    return SimilarityReport(
-        pairs=[Pair(**p) for p in data["pairs"]],
-        threshold=data["threshold"],
-        method=data["method"],
-    )
+    names, html = data["names"], data["html"]
+    pairs = [
+        Pair(names[i], names[j], s)
+        for i, j, s in zip(data["first"], data["second"], data["similarity"], strict=True)
+    ]
+    for pair, (html_a, html_b) in zip(pairs, html, strict=False):
+        pair.html_a, pair.html_b = html_a, html_b
+    return SimilarityReport(pairs=pairs, threshold=data["threshold"], method=data["method"])
 
 
 def _fingerprint(name: str, code: str, boilerplate):
@@ -125,7 +147,102 @@ def _fingerprint(name: str, code: str, boilerplate):
     )
 
 
-def _compare_here(sources, boilerplate, threshold) -> SimilarityReport:
+class Print:
+    """What the comparison needs of a copydetect ``CodeFingerprint``, in arrays.
+
+    ``hashes`` and ``positions``: every winnowed fingerprint of the normalised code and
+    where it starts, sorted by position. :func:`copydetect.compare_files` and
+    ``highlight_overlap`` take it as they take a ``CodeFingerprint`` (the same attributes).
+    """
+
+    def __init__(self, raw_code: str, filtered_code: str, offsets, hashes, positions, coverage):
+        self.raw_code = raw_code
+        self.filtered_code = filtered_code
+        self.offsets = offsets
+        self.hashes_array = hashes
+        self.positions = positions
+        self.token_coverage = coverage
+        self.k = K
+
+    @classmethod
+    def of(cls, name: str, code: str, boilerplate) -> Print:
+        import numpy as np
+
+        fp = _fingerprint(name, code, boilerplate)
+        pairs = sorted((int(i), int(h)) for h, idx in fp.hash_idx.items() for i in idx)
+        positions = np.array([i for i, _ in pairs], dtype=np.int64)
+        hashes = np.array([h for _, h in pairs], dtype=np.int64)
+        return cls(fp.raw_code, fp.filtered_code, fp.offsets, hashes, positions, fp.token_coverage)
+
+    @property
+    def hashes(self) -> set[int]:
+        return set(self.hashes_array.tolist())
+
+    @property
+    def hash_idx(self) -> dict[int, list[int]]:
+        idx: dict[int, list[int]] = {}
+        for h, i in zip(self.hashes_array.tolist(), self.positions.tolist(), strict=True):
+            idx.setdefault(h, []).append(i)
+        return idx
+
+
+def _prints(names: list[str], sources: dict[str, str], boilerplate, processes: int) -> list:
+    """A :class:`Print` of every source (Pygments' lexing is most of the cost: on
+    ``processes`` processes, forked so that they hash with this interpreter's seed)."""
+    if processes <= 1 or len(names) < 4 * processes:
+        return [Print.of(n, sources[n], boilerplate) for n in names]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return pool.starmap(Print.of, [(n, sources[n], boilerplate) for n in names], chunksize=16)
+
+
+def similarity_matrix(prints: list) -> np.ndarray:
+    """``S[a, b]``: the share of ``a``'s fingerprinted code that also occurs in ``b``.
+
+    Exactly copydetect's ``compare_files(a, b)[1][0]`` for every pair at once: the code of
+    ``a`` covered by its fingerprints found in ``b`` (the union of ``[p, p + K)`` over their
+    positions ``p``), divided by the code covered by all of ``a``'s fingerprints. Files with
+    the same normalised code are compared once.
+    """
+    import numpy as np
+
+    groups: dict[str, int] = {}
+    member = np.array([groups.setdefault(p.filtered_code, len(groups)) for p in prints])
+    first = {g: i for i, g in reversed(list(enumerate(member.tolist())))}
+    reps = [prints[first[g]] for g in range(len(groups))]
+    n = len(reps)
+    # inverted index: for each distinct fingerprint, the groups that have it
+    unique = [np.unique(p.hashes_array) for p in reps]
+    values, ids = np.unique(np.concatenate([np.zeros(0, np.int64), *unique]), return_inverse=True)
+    owners = np.repeat(np.arange(n), [len(u) for u in unique])
+    order = np.argsort(ids, kind="stable")
+    by_id = owners[order]
+    start = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=len(values)))])
+    shared = np.zeros((n, n))
+    for a, p in enumerate(reps):
+        if not len(p.positions) or not len(p.filtered_code) or not p.token_coverage:
+            continue
+        cols = np.searchsorted(values, p.hashes_array)
+        counts = start[cols + 1] - start[cols]
+        flat = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        rows = by_id[np.repeat(start[cols], counts) + flat]
+        found = np.zeros((n, len(cols)), dtype=bool)
+        found[rows, np.repeat(np.arange(len(cols)), counts)] = True
+        hit = np.unique(rows)
+        found = found[hit]
+        # a selected position covers up to K characters, less when the next selected
+        # position starts sooner: the union of the [p, p + K) of the selected positions
+        big = p.positions[-1] + K
+        at = np.where(found, p.positions, big)
+        after = np.minimum.accumulate(at[:, ::-1], axis=1)[:, ::-1]
+        after = np.concatenate([after[:, 1:], np.full((len(hit), 1), big)], axis=1)
+        covered = np.where(found, np.minimum(after - p.positions, K), 0).sum(axis=1)
+        shared[a, hit] = covered / p.token_coverage
+    return shared[np.ix_(member, member)]
+
+
+def _compare_here(sources, boilerplate, threshold, processes: int = 1) -> SimilarityReport:
     import logging
 
     import numpy as np
@@ -136,25 +253,28 @@ def _compare_here(sources, boilerplate, threshold) -> SimilarityReport:
     stub = _fingerprint("stub", boilerplate, None) if boilerplate.strip() else None
     bp = np.array(sorted(stub.hashes), dtype=np.int64) if stub is not None else []
     names = sorted(sources)
-    prints = {n: _fingerprint(n, sources[n], bp) for n in names}
-    pairs = []
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            fa, fb = prints[a], prints[b]
-            if not fa.hashes or not fb.hashes or not (fa.hashes & fb.hashes):
-                pairs.append(Pair(a, b, 0.0))
-                continue
-            _, (sa, sb), _ = compare_files(fa, fb)
-            pairs.append(Pair(a, b, round(float(max(sa, sb)), 4)))
-    pairs.sort(key=lambda p: (-p.similarity, p.student_a, p.student_b))
-    for rank, pair in enumerate(pairs):
-        if pair.similarity > 0 and (rank < SIDE_BY_SIDE or pair.similarity >= threshold):
-            fa, fb = prints[pair.student_a], prints[pair.student_b]
-            _, _, (slices_a, slices_b) = compare_files(fa, fb)
-            mark = ("<mark>", "</mark>")
-            pair.html_a = highlight_overlap(fa.raw_code, slices_a, *mark, escape_html=True)[0]
-            pair.html_b = highlight_overlap(fb.raw_code, slices_b, *mark, escape_html=True)[0]
-    return SimilarityReport(pairs=pairs, threshold=threshold)
+    prints = _prints(names, sources, bp, processes)
+    shares = similarity_matrix(prints)
+    first, second = np.triu_indices(len(names), k=1)
+    both = np.maximum(shares[first, second], shares[second, first])
+    values, where = np.unique(both, return_inverse=True)
+    rounded = np.array([round(float(v), 4) for v in values.tolist()])[where.reshape(-1)]
+    order = np.lexsort((second, first, -rounded))  # most similar first, then by names
+    pairs = [
+        Pair(names[i], names[j], s)
+        for i, j, s in zip(
+            first[order].tolist(), second[order].tolist(), rounded[order].tolist(), strict=True
+        )
+    ]
+    report = SimilarityReport(pairs=pairs, threshold=threshold)
+    index = {n: i for i, n in enumerate(names)}
+    for pair in pairs[: report.side_by_side()]:
+        fa, fb = prints[index[pair.student_a]], prints[index[pair.student_b]]
+        _, _, (slices_a, slices_b) = compare_files(fa, fb)
+        mark = ("<mark>", "</mark>")
+        pair.html_a = highlight_overlap(fa.raw_code, slices_a, *mark, escape_html=True)[0]
+        pair.html_b = highlight_overlap(fb.raw_code, slices_b, *mark, escape_html=True)[0]
+    return report
 
 
 def read_submission(path: Path) -> str | None:
@@ -176,10 +296,18 @@ def read_submission(path: Path) -> str | None:
 
 def _main() -> None:
     data = json.load(sys.stdin)
-    report = _compare_here(data["sources"], data["boilerplate"], data["threshold"])
+    processes = min(len(os.sched_getaffinity(0)), 4)
+    report = _compare_here(data["sources"], data["boilerplate"], data["threshold"], processes)
+    names = sorted(data["sources"])
+    index = {n: i for i, n in enumerate(names)}
+    shown = [[p.html_a, p.html_b] for p in report.pairs[: report.side_by_side()]]
     json.dump(
-        {
-            "pairs": [asdict(p) for p in report.pairs],
+        {  # a pair is two indexes into names and a number: 1,000 students are 499,500 pairs
+            "names": names,
+            "first": [index[p.student_a] for p in report.pairs],
+            "second": [index[p.student_b] for p in report.pairs],
+            "similarity": [p.similarity for p in report.pairs],
+            "html": shown,
             "threshold": report.threshold,
             "method": report.method,
         },

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder.similarity import THRESHOLD, compare
+from autograder.similarity import (
+    MOST_SIDE_BY_SIDE,
+    THRESHOLD,
+    Print,
+    _fingerprint,
+    compare,
+    similarity_matrix,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "similarity"
@@ -67,3 +74,59 @@ def test_every_pair_once_most_similar_first_and_the_csv_says_the_same(report):
 def test_the_same_submissions_give_the_same_numbers_on_every_run(report):
     again = compare(_sources(), boilerplate=STUB)
     assert again.to_csv() == report.to_csv()
+
+
+def _class_sources(name: str) -> dict[str, str]:
+    """A demo class, the reference solution, the stub, and edge cases (empty, tiny)."""
+    sources = {p.stem: p.read_text() for p in sorted((REPO / "examples" / name).glob("*.py"))}
+    sources["solution"] = (REPO / "solutions" / f"{name}.py").read_text()
+    sources["stub"] = (REPO / "assignments" / name / f"{name}.py").read_text()
+    sources["solution_again"] = sources["solution"] + "\n# the same code, another comment\n"
+    sources.update(empty="", tiny="x = 1\n")
+    return sources
+
+
+@pytest.mark.parametrize("name", ["handwriting", "kmeans_scratch", "oosterhout"])
+def test_all_pairs_at_once_give_copydetects_own_numbers(name):
+    """similarity_matrix against copydetect's compare_files, pair by pair, on the demo classes
+    (both in this interpreter, so with the same hashes whatever its seed)."""
+    import numpy as np
+    from copydetect import compare_files
+
+    sources = _class_sources(name)
+    stub = sources["stub"]
+    boilerplate = np.array(sorted(_fingerprint("stub", stub, None).hashes), dtype=np.int64)
+    names = sorted(sources)
+    prints = [Print.of(n, sources[n], boilerplate) for n in names]
+    originals = [_fingerprint(n, sources[n], boilerplate) for n in names]
+    shares = similarity_matrix(prints)
+    compared = 0
+    for i, a in enumerate(originals):
+        for j, b in enumerate(originals):
+            if i == j or not a.hashes or not b.hashes:
+                continue
+            _, (share_a, _), _ = compare_files(a, b)
+            assert shares[i, j] == share_a, (names[i], names[j])
+            compared += share_a > 0
+    assert compared > len(names)  # most pairs share some code: the numbers were compared
+    i, j = names.index("solution"), names.index("solution_again")
+    assert shares[i, j] == shares[j, i] == 1.0
+    assert not shares[names.index("empty")].any() and not shares[:, names.index("empty")].any()
+
+
+def test_a_class_of_copies_shows_the_most_similar_side_by_side_and_counts_the_rest(tmp_path):
+    from autograder.render import Batch
+    from autograder.render.html import similarity_page
+
+    solution = (REPO / "solutions" / "kmeans_scratch.py").read_text()
+    sources = {f"s{i:02d}": solution + f"\n# copy {i}\n" for i in range(16)}  # 120 pairs
+    report = compare(sources, boilerplate=STUB)
+    assert len(report.pairs) == 120 and len(report.flagged()) == 120
+    assert all(p.similarity == 1.0 for p in report.pairs)
+    shown = [p for p in report.pairs if p.html_a]
+    assert shown == report.pairs[:MOST_SIDE_BY_SIDE] and all("<mark>" in p.html_b for p in shown)
+    assert report.flagged_not_shown() == 120 - MOST_SIDE_BY_SIDE
+    page = similarity_page(Batch("kmeans_scratch", "K-means", [], [], similarity=report))
+    assert page.count('<div class="side">') == MOST_SIDE_BY_SIDE
+    assert f"{120 - MOST_SIDE_BY_SIDE} more pairs at or above 70% are not shown" in page
+    assert report.to_csv().count("\n") == 121  # every pair is still in the CSV

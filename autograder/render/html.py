@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
-from itertools import groupby
+from itertools import groupby, takewhile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -177,8 +177,12 @@ def report(batch: Batch) -> str:
 
 def similarity_page(batch: Batch) -> str:
     """Side-by-side views of the pairs above the similarity threshold (teacher only)."""
+    sim = batch.similarity
     return _env.get_template("similarity.html.j2").render(
-        title=batch.title or batch.assignment, similarity=batch.similarity
+        title=batch.title or batch.assignment,
+        similarity=sim,
+        shown=sum(1 for _ in takewhile(lambda p: p.html_a, sim.pairs)),
+        not_shown=sim.flagged_not_shown(),
     )
 
 

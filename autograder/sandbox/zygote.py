@@ -81,17 +81,25 @@ def _warm_calls() -> None:
     """Pay once what every child's first K-means fit would otherwise pay for itself.
 
     scikit-learn's first fit in a process inspects the loaded BLAS and OpenMP libraries
-    (threadpoolctl): about 10 ms, paid by every forked child (twice per handwriting
-    submission) unless the zygote has paid it. Nothing here allocates BLAS buffers (a
-    warm-up fit would: 30-60 MB of the child's address space limit, which the student
-    should have).
+    (threadpoolctl): about 10 ms; and its input validation asks narwhals whether X is a
+    dataframe, which reads the entry points of every installed distribution: 17 ms
+    measured. Both are cached per process, so a zygote that pays them spares every
+    forked child (two per handwriting submission). Nothing here allocates BLAS buffers
+    (a warm-up fit would: 30-60 MB of the child's address space limit, which the student
+    should have). Only what the zygote imported is warmed (``check`` may not import
+    scikit-learn at all).
     """
+    if "sklearn" not in sys.modules:
+        return
     try:
+        import numpy as np
         from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
         from sklearn.utils.parallel import _get_threadpool_controller
+        from sklearn.utils.validation import _get_feature_names
 
         _get_threadpool_controller()
         _openmp_effective_n_threads()
+        _get_feature_names(np.zeros((2, 2)))
     except Exception:  # private helpers of scikit-learn: a missing one is not fatal
         pass
 
@@ -154,8 +162,9 @@ def serve(ctl: socket.socket, settings: dict | None = None) -> None:
 
     ``settings``: :func:`own_settings` as they were before ``ready`` was sent (a change
     made after that, even before this loop starts, is tampering)."""
-    from autograder.sandbox import child
+    from autograder.sandbox import audit, child
 
+    own = audit.own_sources()  # once: the same modules in every child, resolved here
     statuses: dict[int, str] = {}
     children: set[int] = set()
     names: dict[int, str] = {}
@@ -167,14 +176,14 @@ def serve(ctl: socket.socket, settings: dict | None = None) -> None:
     settings = settings or own_settings()
     counter = itertools.count()
     try:
-        _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter)
+        _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter, own)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the grader closed the socket mid-request (Ctrl-C): nothing is left to answer
     finally:
         cgroups.close()
 
 
-def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter):
+def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings, counter, own):
     while not _stopping:
         select.select([ctl], [], [], 0.05)
         _reap(statuses, cgroups, names)
@@ -206,7 +215,7 @@ def _serve(ctl, child, statuses, children, names, cgroups, own_pid_ns, settings,
         pid, name = _fork(req, cgroups, own_pid_ns, next(counter))
         if pid == 0:
             ctl.close()
-            child.main(req, fds)
+            child.main(req, fds, own)
         for fd in fds:
             os.close(fd)
         children.add(pid)
