@@ -9,6 +9,7 @@ Usage::
 
     OMP_NUM_THREADS=1 python calibration/handwriting.py            # all variants, 20 seeds
     OMP_NUM_THREADS=1 python calibration/handwriting.py --tail 200  # single runs, 200 seeds
+    OMP_NUM_THREADS=1 python calibration/handwriting.py --seed-checks 200  # seed checks only
 """
 
 from __future__ import annotations
@@ -173,6 +174,11 @@ VARIANTS: dict[str, tuple[str, Fit, str]] = {
     "minibatch": ("other", minibatch, "MiniBatchKMeans(n_init=3)"),
     "k8": ("bug", lambda X, k, s: _km(X, 8, s, n_init=10), "n_clusters fixed to 8"),
     "seed42": ("bug", lambda X, k, s: _km(X, k, 42, n_init=10), "random_state fixed to 42"),
+    "seed_not_passed": (
+        "bug",
+        lambda X, k, s: _km(X, k, None, n_init=10),
+        "random_state not passed on (numpy's global state)",
+    ),
     "sk_maxiter1_random": ("bug", sk(init="random", n_init=1, max_iter=1), "max_iter=1, random"),
     "sk_maxiter1_pp_n10": ("bug", sk(n_init=10, max_iter=1), "max_iter=1, best of 10 inits"),
     "np_no_iter": ("bug", lloyd("random", 1, 0), "random rows as centres, no iteration"),
@@ -247,11 +253,19 @@ def measure(fit: Fit, seed: int, tail: bool = False) -> dict[str, float]:
         C, L = np.asarray(m.cluster_centers_, float), np.asarray(m.labels_, int)
         out["blobs_gap"] = q2._inertia_gap(Xo, C, L, m.inertia_)[0]
         out["blobs_ari"] = adjusted_rand_score(BLOB_TRUTH, L)
-    Xs = shared.seed_rows()  # q2's seed checks: the same 300 digits, two seeds
-    runs = [_run(fit, Xs, 10, s) for s in (seed, seed + 11)]
+    out.update(measure_seeds(fit, seed))
+    return out
+
+
+def measure_seeds(fit: Fit, seed: int) -> dict[str, float]:
+    """q2's seed checks on their digits (``shared.seed_rows()``): seed s twice (same seed,
+    same result) and seeds s and s + 11 (uses its random_state)."""
+    Xs, out = shared.seed_rows(), {}
+    runs = [_run(fit, Xs, 10, s) for s in (seed, seed, seed + 11)]
     if all(r is not None for r in runs):
-        distinct = {tuple(np.asarray(r.labels_).tolist()) for r in runs}
-        out["seed_sets_all_equal"] = float(len(distinct) == 1)
+        labels = [tuple(np.asarray(r.labels_).tolist()) for r in runs]
+        out["seed_repeat_differs"] = float(labels[0] != labels[1])
+        out["seed_sets_all_equal"] = float(labels[0] == labels[2])
     return out
 
 
@@ -295,8 +309,10 @@ METRICS = {
     "acc_mapping_of_seed0": "accuracy with the mapping read off the seed-0 fit (hard-coded)",
     "blobs_shape_ok": "hidden blobs, k=4: share of fits with the right shapes",
     "blobs_ari": "hidden blobs, k=4: adjusted Rand index with the planted blobs (not graded)",
-    "seed_sets_all_equal": "seed checks, 300 digits: seeds s and s+11 give identical labels",
+    "seed_repeat_differs": "seed checks, 200 digits: seed s twice gives different labels",
+    "seed_sets_all_equal": "seed checks, 200 digits: seeds s and s+11 give identical labels",
 }
+SEED_METRICS = ["seed_repeat_differs", "seed_sets_all_equal"]
 
 _STALE = "np_stale standardised divided_16 rows_normalised shuffled_labels random_labels"
 _MOVED = (
@@ -381,17 +397,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
     tail_help = "instead: N seeds of the single-run variants, ratio and accuracy only"
     parser.add_argument("--tail", type=int, default=0, metavar="N", help=tail_help)
+    seed_help = "instead: N seeds of every variant, the seed checks only"
+    parser.add_argument("--seed-checks", type=int, default=0, metavar="N", help=seed_help)
     args = parser.parse_args(argv)
     names = args.only or (TAIL_VARIANTS if args.tail else list(VARIANTS))
-    seeds = args.tail or args.seeds
+    seeds = args.tail or args.seed_checks or args.seeds
     results = {}
     for name in names:
         start = time.perf_counter()
-        results[name] = [measure(VARIANTS[name][1], s, bool(args.tail)) for s in range(seeds)]
+        fit = VARIANTS[name][1]
+        if args.seed_checks:
+            results[name] = [measure_seeds(fit, s) for s in range(seeds)]
+        else:
+            results[name] = [measure(fit, s, bool(args.tail)) for s in range(seeds)]
         print(f"# {name}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     print(f"Seeds per variant: {seeds}. Cells: min / median / max over the seeds.")
     if args.tail:
         table(results, [m for m in METRICS if m.endswith(("ratio", "accuracy"))])
+        return 0
+    if args.seed_checks:
+        table(results, SEED_METRICS)
         return 0
     print("\n| variant | group | what |\n| --- | --- | --- |")
     for name in results:

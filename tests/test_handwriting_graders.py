@@ -7,6 +7,7 @@ cases listed for it, each with a message that names the problem.
 
 from __future__ import annotations
 
+import collections
 import inspect
 import re
 import tomllib
@@ -16,6 +17,8 @@ import pytest
 
 from autograder import assignment
 from autograder.grading import grade_submission
+from autograder.sandbox import protocol
+from autograder.sandbox.session import Session
 from autograder.testfiles import load_questions
 
 from .harness import appended, assert_earns_only, load_module, lost_cases
@@ -58,6 +61,33 @@ def test_solution_scores_full_marks(solution_result):
     assert solution_result.status == "graded"
     assert lost_cases(solution_result) == {}
     assert solution_result.score == solution_result.max_score == 100
+
+
+FITS = {  # (rows, columns, n_clusters, random_state): calls of fit_kmeans per submission
+    (1797, 64, 10, 0): 2,  # the default fit (q2-q5) and the shuffled digits (q3), memoised
+    (200, 64, 10, 0): 3,  # the seed checks: memoised labels, a refit, a refit in a new process
+    (200, 64, 10, 11): 1,  # uses its random_state
+    (1000, 64, 12, 5): 1,  # the subset (q3), also the other model of q4 and q5
+    (320, 5, 4, 0): 1,  # the blobs, another n_clusters
+}
+
+
+def test_a_submission_is_asked_each_fit_once_and_each_attribute_of_a_model_once(monkeypatch):
+    fits, reads = collections.Counter(), collections.Counter()
+    original = Session._request
+
+    def counted(self, req, label):
+        if isinstance(req, protocol.Call) and req.target == "fit_kmeans":
+            X = req.args[0]
+            fits[(*X.shape, req.kwargs["n_clusters"], req.kwargs["random_state"])] += 1
+        elif isinstance(req, protocol.GetAttr):
+            reads[(req.target._generation, req.target._id, req.name)] += 1
+        return original(self, req, label)
+
+    monkeypatch.setattr(Session, "_request", counted)
+    assert grade_submission(NAME, SOLUTION).score == 100
+    assert dict(fits) == FITS
+    assert reads and max(reads.values()) == 1, [k for k, n in reads.items() if n > 1]
 
 
 def test_stub_scores_zero_and_each_function_reports_not_implemented_once():

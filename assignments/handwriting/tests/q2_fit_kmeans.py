@@ -176,7 +176,8 @@ def predict_nearest(fit_kmeans):
 @test_case(name="fit_kmeans gives the same result for the same random_state", points=2)
 def same_seed_same_result(fit_kmeans):
     first = shared.seed_labels(fit_kmeans)
-    shared.require_clusters(np.unique(first)[:, None], first, "your fit of 300 images")
+    n = len(shared.seed_rows())
+    shared.require_clusters(np.unique(first)[:, None], first, f"your fit of {n} images")
     second = shared.attribute(
         fit_kmeans(shared.seed_rows().copy(), n_clusters=10, random_state=0), "labels_"
     )
@@ -189,7 +190,7 @@ def same_seed_same_result(fit_kmeans):
     differ = int(np.sum(first != second))
     shared.check(
         differ == 0,
-        f"two fits of 300 images with random_state=0 label {differ} of them differently",
+        f"two fits of {n} images with random_state=0 label {differ} of them differently",
         hint="pass random_state on to KMeans so the same seed gives the same clusters.",
     )
 

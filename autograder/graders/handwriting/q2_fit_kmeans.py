@@ -174,7 +174,8 @@ def predict_nearest(fit_kmeans):
 @test_case(name="fit_kmeans gives the same result for the same random_state", points=2)
 def same_seed_same_result(fit_kmeans):
     first = shared.seed_labels(fit_kmeans)
-    shared.require_clusters(np.unique(first)[:, None], first, "your fit of 300 images")
+    n = len(shared.seed_rows())
+    shared.require_clusters(np.unique(first)[:, None], first, f"your fit of {n} images")
     second = shared.attribute(
         fit_kmeans(shared.seed_rows().copy(), n_clusters=10, random_state=0), "labels_"
     )
@@ -187,7 +188,7 @@ def same_seed_same_result(fit_kmeans):
     differ = int(np.sum(first != second))
     shared.check(
         differ == 0,
-        f"two fits of 300 images with random_state=0 label {differ} of them differently",
+        f"two fits of {n} images with random_state=0 label {differ} of them differently",
         hint="pass random_state on to KMeans so the same seed gives the same clusters.",
     )
 
@@ -224,7 +225,7 @@ def hidden_other_k(fit_kmeans):
 
 @test_case(name="fit_kmeans uses its random_state argument", points=2, hidden=True)
 def hidden_uses_seed(fit_kmeans):
-    # the property needs a few hundred rows, not 1,797: the same-seed check's 300 images,
+    # the property needs a few hundred rows, not 1,797: the same-seed check's 200 images,
     # whose seed-0 labels are already made once per submission
     first = shared.seed_labels(fit_kmeans)
     other = shared.attribute(
