@@ -261,19 +261,33 @@ def write_outputs(
         manual_problems=manual_problems,
     )
     problems = list(manual_problems)
+    pending = None
     if similarity:
         try:
-            batch.similarity = compare_submissions(a, results, submissions)
+            pending = compare_submissions(a, results, submissions)
         except (OSError, RuntimeError, ValueError) as exc:
             problems.append(f"the similarity check could not run: {exc}")
-    return problems + write_all(batch, out)
+
+    def wait_for_similarity() -> None:
+        try:
+            batch.similarity = pending.result()
+        except (OSError, RuntimeError, ValueError) as exc:
+            problems.append(f"the similarity check could not run: {exc}")
+
+    try:  # the formats without similarity are written while it runs
+        written = write_all(batch, out, similarity=wait_for_similarity if pending else None)
+    finally:
+        if pending is not None:
+            pending.cancel()
+    return problems + written
 
 
 def compare_submissions(
     a: Assignment, results: list[SubmissionResult], submissions: Sequence[Submission] = ()
 ):
-    """Pairwise similarity of the graded students' files (the stub's code as boilerplate)."""
-    from autograder.similarity import compare, read_submission
+    """Start the pairwise similarity check of the graded students' files (the stub's code
+    as boilerplate); returns a :class:`autograder.similarity.Comparison` under way."""
+    from autograder.similarity import Comparison, read_submission
 
     paths = {r.student: Path(r.source) for r in results if r.source and r.status != UNREADABLE}
     paths.update({s.student: s.path for s in submissions if s.student in paths})
@@ -287,7 +301,7 @@ def compare_submissions(
             sources[student] = code
     stub = a.bundle_dir / f"{a.module}.py"
     boilerplate = stub.read_text(encoding="utf-8") if stub.is_file() else ""
-    return compare(sources, boilerplate=boilerplate)
+    return Comparison(sources, boilerplate=boilerplate)
 
 
 def manual_path(a: Assignment, out: Path, given: Path | None) -> Path | None:

@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,12 +76,8 @@ class SimilarityReport:
         return [p for p in self.pairs if p.similarity >= self.threshold]
 
     def side_by_side(self) -> int:
-        """How many pairs, the first ones, get a side-by-side view: the
-        :data:`SIDE_BY_SIDE` most similar and every flagged pair, none that shares
-        nothing, at most :data:`MOST_SIDE_BY_SIDE`."""
-        positive = sum(1 for p in self.pairs if p.similarity > 0)
-        flagged = sum(1 for p in self.pairs if p.similarity >= self.threshold and p.similarity > 0)
-        return min(positive, max(SIDE_BY_SIDE, flagged), MOST_SIDE_BY_SIDE)
+        """How many pairs, the first ones, get a side-by-side view (see :func:`shown`)."""
+        return shown([p.similarity for p in self.pairs], self.threshold)
 
     def flagged_not_shown(self) -> int:
         """Flagged pairs beyond :data:`MOST_SIDE_BY_SIDE`, listed only in similarity.csv."""
@@ -88,12 +85,29 @@ class SimilarityReport:
 
     def to_csv(self) -> str:
         """``student_a,student_b,similarity``, the most similar pair first."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["student_a", "student_b", "similarity"])
+        cells: dict[object, str] = {}  # each name quoted and each number written once
+
+        def cell(value: str) -> str:
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerow([value])
+            return out.getvalue()[:-1]
+
+        rows = ["student_a,student_b,similarity"]
         for p in self.pairs:
-            writer.writerow([p.student_a, p.student_b, f"{p.similarity:.4f}"])
-        return out.getvalue()
+            a = cells.get(p.student_a) or cells.setdefault(p.student_a, cell(p.student_a))
+            b = cells.get(p.student_b) or cells.setdefault(p.student_b, cell(p.student_b))
+            s = cells.get(p.similarity) or cells.setdefault(p.similarity, f"{p.similarity:.4f}")
+            rows.append(f"{a},{b},{s}")
+        return "\n".join(rows) + "\n"
+
+
+def shown(similarities: list[float], threshold: float) -> int:
+    """How many pairs, the first ones of ``similarities`` (most similar first), get a
+    side-by-side view: the :data:`SIDE_BY_SIDE` most similar and every flagged pair, none
+    that shares nothing, at most :data:`MOST_SIDE_BY_SIDE`."""
+    positive = sum(1 for s in similarities if s > 0)
+    flagged = sum(1 for s in similarities if s >= threshold and s > 0)
+    return min(positive, max(SIDE_BY_SIDE, flagged), MOST_SIDE_BY_SIDE)
 
 
 def compare(
@@ -110,25 +124,66 @@ def compare(
     threshold : float
         Pairs at or above it get highlighted side-by-side views.
     """
-    if sys.flags.hash_randomization:
-        return _compare_in_child(sources, boilerplate, threshold)
-    return _compare_here(sources, boilerplate, threshold)
+    return Comparison(sources, boilerplate=boilerplate, threshold=threshold).result()
 
 
-def _compare_in_child(sources, boilerplate, threshold) -> SimilarityReport:
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-    payload = json.dumps({"sources": sources, "boilerplate": boilerplate, "threshold": threshold})
-    proc = subprocess.run(
-        [sys.executable, "-m", "autograder.similarity"],
-        input=payload,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"the similarity check failed: {proc.stderr.strip()[-500:]}")
-    data = json.loads(proc.stdout)
+class Comparison:
+    """A similarity check under way: :func:`compare` started now, its report from
+    :meth:`result`, so that a batch writes its other outputs meanwhile.
+
+    It runs in a child interpreter with a fixed hash seed (see the module's description),
+    which lexes the files on every core; here when this interpreter's seed is fixed.
+    :meth:`result` raises ``RuntimeError`` when the child failed; :meth:`cancel` stops it.
+    """
+
+    def __init__(
+        self, sources: dict[str, str], *, boilerplate: str = "", threshold: float = THRESHOLD
+    ):
+        self._args = (sources, boilerplate, threshold)
+        self._proc: subprocess.Popen | None = None
+        if not sys.flags.hash_randomization:
+            return
+        env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+        payload = {"sources": sources, "boilerplate": boilerplate, "threshold": threshold}
+        # files, not pipes: neither side waits for the other to read
+        self._files = [tempfile.TemporaryFile() for _ in range(3)]
+        self._files[0].write(json.dumps(payload).encode())
+        self._files[0].seek(0)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.similarity"],
+            stdin=self._files[0],
+            stdout=self._files[1],
+            stderr=self._files[2],
+            env=env,
+        )
+
+    def result(self) -> SimilarityReport:
+        """The report (waits for the child); raises ``RuntimeError`` if it failed."""
+        if self._proc is None:
+            return _report(_compare_here(*self._args))
+        try:
+            code = self._proc.wait()
+            _, stdout, stderr = self._files
+            if code != 0:
+                stderr.seek(0)
+                why = stderr.read().decode(errors="replace").strip()[-500:]
+                raise RuntimeError(f"the similarity check failed: {why}")
+            stdout.seek(0)
+            return _report(json.load(stdout))
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs, and drop its files."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        for fh in getattr(self, "_files", []):
+            fh.close()
+
+
+def _report(data: dict) -> SimilarityReport:
+    """The report from :func:`_compare_here`'s arrays (a pair: two indexes into names)."""
     names, html = data["names"], data["html"]
     pairs = [
         Pair(names[i], names[j], s)
@@ -242,7 +297,7 @@ def similarity_matrix(prints: list) -> np.ndarray:
     return shared[np.ix_(member, member)]
 
 
-def _compare_here(sources, boilerplate, threshold, processes: int = 1) -> SimilarityReport:
+def _compare_here(sources, boilerplate, threshold, processes: int = 1) -> dict:
     import logging
 
     import numpy as np
@@ -260,21 +315,27 @@ def _compare_here(sources, boilerplate, threshold, processes: int = 1) -> Simila
     values, where = np.unique(both, return_inverse=True)
     rounded = np.array([round(float(v), 4) for v in values.tolist()])[where.reshape(-1)]
     order = np.lexsort((second, first, -rounded))  # most similar first, then by names
-    pairs = [
-        Pair(names[i], names[j], s)
-        for i, j, s in zip(
-            first[order].tolist(), second[order].tolist(), rounded[order].tolist(), strict=True
-        )
-    ]
-    report = SimilarityReport(pairs=pairs, threshold=threshold)
-    index = {n: i for i, n in enumerate(names)}
-    for pair in pairs[: report.side_by_side()]:
-        fa, fb = prints[index[pair.student_a]], prints[index[pair.student_b]]
-        _, _, (slices_a, slices_b) = compare_files(fa, fb)
+    first, second = first[order].tolist(), second[order].tolist()
+    similarity = rounded[order].tolist()
+    html = []
+    for i, j in zip(first[: shown(similarity, threshold)], second, strict=False):
+        _, _, (slices_a, slices_b) = compare_files(prints[i], prints[j])
         mark = ("<mark>", "</mark>")
-        pair.html_a = highlight_overlap(fa.raw_code, slices_a, *mark, escape_html=True)[0]
-        pair.html_b = highlight_overlap(fb.raw_code, slices_b, *mark, escape_html=True)[0]
-    return report
+        html.append(
+            [
+                highlight_overlap(prints[i].raw_code, slices_a, *mark, escape_html=True)[0],
+                highlight_overlap(prints[j].raw_code, slices_b, *mark, escape_html=True)[0],
+            ]
+        )
+    return {  # a pair is two indexes into names: 1,000 students are 499,500 pairs
+        "names": names,
+        "first": first,
+        "second": second,
+        "similarity": similarity,
+        "html": html,
+        "threshold": threshold,
+        "method": METHOD,
+    }
 
 
 def read_submission(path: Path) -> str | None:
@@ -297,20 +358,8 @@ def read_submission(path: Path) -> str | None:
 def _main() -> None:
     data = json.load(sys.stdin)
     processes = min(len(os.sched_getaffinity(0)), 4)
-    report = _compare_here(data["sources"], data["boilerplate"], data["threshold"], processes)
-    names = sorted(data["sources"])
-    index = {n: i for i, n in enumerate(names)}
-    shown = [[p.html_a, p.html_b] for p in report.pairs[: report.side_by_side()]]
     json.dump(
-        {  # a pair is two indexes into names and a number: 1,000 students are 499,500 pairs
-            "names": names,
-            "first": [index[p.student_a] for p in report.pairs],
-            "second": [index[p.student_b] for p in report.pairs],
-            "similarity": [p.similarity for p in report.pairs],
-            "html": shown,
-            "threshold": report.threshold,
-            "method": report.method,
-        },
+        _compare_here(data["sources"], data["boilerplate"], data["threshold"], processes),
         sys.stdout,
     )
 
