@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import signal
 import stat
 import time
 from pathlib import Path
@@ -133,17 +134,61 @@ def _umask() -> int:
     return old
 
 
-def test_a_comparison_gives_comparess_report_and_can_be_stopped():
+def _started(sources=None) -> Comparison:
+    comparison = Comparison(boilerplate=STUB)
+    if sources is not None:
+        comparison.send(sources)
+    return comparison
+
+
+def test_a_comparison_gives_compares_report_and_can_be_stopped():
     sources = {"ana": SOLUTION, "bo": SOLUTION + "\n# mine\n", "stub": STUB}
-    pending = Comparison(sources, boilerplate=STUB)
-    report = pending.result()
+    report = _started(sources).result()
     assert report.to_csv() == compare(sources, boilerplate=STUB).to_csv()
     assert [(p.student_a, p.student_b) for p in report.pairs][0] == ("ana", "bo")
-    stopped = Comparison({f"s{i}": SOLUTION + f"# {i}\n" for i in range(300)}, boilerplate=STUB)
+    stopped = _started({f"s{i}": SOLUTION + f"# {i}\n" for i in range(300)})
     proc = stopped._proc
     assert proc is not None and proc.poll() is None  # pytest hashes with a random seed
     stopped.cancel()
-    deadline = time.monotonic() + 10
-    while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.returncode is not None
+    assert proc.returncode is not None and not stopped.running()
+
+
+def test_files_lexed_while_grading_give_the_same_report(tmp_path):
+    """Files added as they are graded (one changed afterwards, one a FIFO that must never be
+    read, one missing), then compared as they are at the end."""
+    sources = {"ana": SOLUTION, "bo": SOLUTION.replace("centroids", "centres"), "stub": STUB}
+    comparison = _started()
+    for name, code in sources.items():
+        (tmp_path / f"{name}.py").write_text(code + "# first version\n")
+        comparison.add(tmp_path / f"{name}.py")
+    os.mkfifo(tmp_path / "fifo.py")
+    comparison.add(tmp_path / "fifo.py")
+    comparison.add(tmp_path / "missing.py")
+    sources["bo"] = SOLUTION + "\n# changed after grading\n"
+    comparison.send(sources)
+    start = time.monotonic()
+    report = comparison.result()
+    assert time.monotonic() - start < 60
+    assert report.to_csv() == compare(sources, boilerplate=STUB).to_csv()
+    assert report.pairs[0].similarity == 1.0 and report.pairs[0].html_a
+
+
+def test_a_ctrl_c_of_the_batch_does_not_stop_the_check():
+    comparison = _started()
+    assert comparison.running()
+    status = Path(f"/proc/{comparison._proc.pid}/status")
+    deadline = time.monotonic() + 60
+    while not _ignores_sigint(status) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the child is starting
+    comparison._proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    assert comparison.running()
+    comparison.send({"ana": SOLUTION, "bo": SOLUTION})
+    assert comparison.result().pairs[0].similarity == 1.0
+
+
+def _ignores_sigint(status: Path) -> bool:
+    for line in status.read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return False
