@@ -266,9 +266,8 @@ def write_outputs(
     per output that could not be written and per manual row that was not used.
 
     ``comparison``: the similarity check started with the batch (:func:`start_comparison`),
-    which has lexed the files graded since; without it one is started here. Either runs
-    while the formats that do not show similarity are written.
-    """
+    which lexed the files as they were graded; else one starts here. It runs while the
+    formats that do not show similarity are written."""
     a = grader.assignment
     manual_problems = store_manual(book, a, manual)
     results = book.results(a.name)
@@ -307,9 +306,8 @@ def write_outputs(
 
 
 def start_comparison(a: Assignment) -> Comparison | None:
-    """A similarity check of ``a``'s submissions, started before they are graded (see
-    :class:`autograder.similarity.Comparison`); None if it cannot start (the outputs
-    start another)."""
+    """A similarity check of ``a``'s submissions started before they are graded (see
+    :class:`autograder.similarity.Comparison`); None if it cannot start."""
     from autograder.similarity import Comparison
 
     try:
