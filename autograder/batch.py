@@ -14,6 +14,7 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.assignment import Assignment
 from autograder.assignment import load as load_assignment
@@ -39,6 +40,9 @@ from autograder.render import Batch, NotGraded, intake_lines, write_all
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 from autograder.settings import fingerprint as settings_fingerprint
 from autograder.settings import resolve
+
+if TYPE_CHECKING:
+    from autograder.similarity import Comparison
 
 
 @dataclass
@@ -160,6 +164,7 @@ def grade_batch(
     subs = intake.submissions
     summary.total = len(subs)
     book = Gradebook(out / "grades.sqlite")
+    early = None
     try:
         book.record_identities(grader.assignment.name, subs)
         done = {} if regrade else book.up_to_date(grader.assignment.name, fingerprint)
@@ -184,6 +189,8 @@ def grade_batch(
         if workers > 1 or scheduler:
             grader.close()  # the gate's zygote; the workers have their own
         held: list[SubmissionResult] | None = [] if reference else None
+        if todo:  # lexes each file for the similarity check as soon as it is graded
+            early = start_comparison(grader.assignment)
 
         def record(result: SubmissionResult) -> None:
             nonlocal gate, held
@@ -196,12 +203,14 @@ def grade_batch(
                 if gate:
                     summary.problems.append(gate)
                 waiting, held = held, None
-                for result in waiting:
-                    record(result)
+                for kept in waiting:
+                    record(kept)
                 return
             if gate and force:
                 result.warnings.append(gate)
             book.record(result, fingerprint)
+            if early is not None and result.source and result.status != UNREADABLE:
+                early.add(result.source)
             summary.graded.append(result.student)
             summary.warnings.extend(w for w in result.warnings if w not in summary.warnings)
             if progress:
@@ -242,10 +251,18 @@ def grade_batch(
             summary.interrupted = True
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         summary.problems += write_outputs(
-            book, grader, out, intake=summary.intake, submissions=subs, manual=manual
+            book,
+            grader,
+            out,
+            intake=summary.intake,
+            submissions=subs,
+            manual=manual,
+            comparison=early,
         )
         summary.manual = manual_line(book, grader.assignment, manual)
     finally:
+        if early is not None:
+            early.cancel()
         book.close()
         intake.cleanup()
         grader.close()
@@ -264,6 +281,7 @@ def write_outputs(
     submissions: Sequence[Submission] = (),
     similarity: bool = True,
     manual: Path | None = None,
+    comparison: Comparison | None = None,
 ) -> list[str]:
     """Rebuild every output file of the assignment from the gradebook, atomically.
 
@@ -274,6 +292,10 @@ def write_outputs(
     files the results were graded from. The manual points of ``manual`` (a CSV, see
     :mod:`autograder.manual`) replace those in the gradebook first. Returns a sentence
     per output that could not be written and per manual row that was not used.
+
+    ``comparison``: the similarity check started with the batch (:func:`start_comparison`),
+    which has lexed the files graded since; without it one is started here. Either runs
+    while the formats that do not show similarity are written.
     """
     a = grader.assignment
     manual_problems = store_manual(book, a, manual)
@@ -289,19 +311,56 @@ def write_outputs(
         manual_problems=manual_problems,
     )
     problems = list(manual_problems)
+    pending = None
+    if not similarity and comparison is not None:
+        comparison.cancel()
     if similarity:
         try:
-            batch.similarity = compare_submissions(a, results, submissions)
+            pending = compare_submissions(a, results, submissions, comparison)
         except (OSError, RuntimeError, ValueError) as exc:
             problems.append(f"the similarity check could not run: {exc}")
-    return problems + write_all(batch, out)
+
+    def wait_for_similarity() -> None:
+        try:
+            batch.similarity = pending.result()
+        except (OSError, RuntimeError, ValueError) as exc:
+            problems.append(f"the similarity check could not run: {exc}")
+
+    try:  # the formats without similarity are written while it runs
+        written = write_all(batch, out, similarity=wait_for_similarity if pending else None)
+    finally:
+        if pending is not None:
+            pending.cancel()
+    return problems + written
+
+
+def start_comparison(a: Assignment) -> Comparison | None:
+    """A similarity check of ``a``'s submissions, started before they are graded (see
+    :class:`autograder.similarity.Comparison`); None if it cannot start (the outputs
+    start another)."""
+    from autograder.similarity import Comparison
+
+    try:
+        return Comparison(boilerplate=_boilerplate(a))
+    except OSError:
+        return None
+
+
+def _boilerplate(a: Assignment) -> str:
+    """The stub's code: every student was given it, so it never counts as similar."""
+    stub = a.bundle_dir / f"{a.module}.py"
+    return stub.read_text(encoding="utf-8") if stub.is_file() else ""
 
 
 def compare_submissions(
-    a: Assignment, results: list[SubmissionResult], submissions: Sequence[Submission] = ()
-):
-    """Pairwise similarity of the graded students' files (the stub's code as boilerplate)."""
-    from autograder.similarity import compare, read_submission
+    a: Assignment,
+    results: list[SubmissionResult],
+    submissions: Sequence[Submission] = (),
+    comparison: Comparison | None = None,
+) -> Comparison:
+    """Start the pairwise similarity check of the graded students' files (the stub's code
+    as boilerplate), on ``comparison`` if given; returns it under way."""
+    from autograder.similarity import Comparison, read_submission
 
     paths = {r.student: Path(r.source) for r in results if r.source and r.status != UNREADABLE}
     paths.update({s.student: s.path for s in submissions if s.student in paths})
@@ -313,9 +372,10 @@ def compare_submissions(
             code = None
         if code is not None:
             sources[student] = code
-    stub = a.bundle_dir / f"{a.module}.py"
-    boilerplate = stub.read_text(encoding="utf-8") if stub.is_file() else ""
-    return compare(sources, boilerplate=boilerplate)
+    if comparison is None or not comparison.running():  # started with the batch, or now
+        comparison = Comparison(boilerplate=_boilerplate(a))
+    comparison.send(sources)
+    return comparison
 
 
 def manual_path(a: Assignment, out: Path, given: Path | None) -> Path | None:

@@ -155,7 +155,6 @@ class Grader:
         self.assignment = (
             name if isinstance(name, assignment_mod.Assignment) else assignment_mod.load(name)
         )
-        _one_thread()
         self._zygote: Zygote | None = zygote
         """Given already started (``Zygote(wait=False)``), its imports overlap ours."""
         self.public_only = public_only
@@ -167,6 +166,7 @@ class Grader:
         self.budget = budget or BUDGET_FACTOR * self.timeout
         files = test_files or self.assignment.grader_files()
         self.questions: list[Question] = load_questions(files, public_only=public_only)
+        _one_thread()  # after the graders' imports: it limits the libraries loaded so far
         self.protected = [
             str(assignment_mod.GRADERS_DIR),
             str(assignment_mod.SOLUTIONS_DIR),

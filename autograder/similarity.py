@@ -16,23 +16,24 @@ this one already has a fixed seed), so a batch gives the same numbers on every r
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import queue
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import numpy as np
+from autograder.fingerprints import WINDOW, K, boilerplate_hashes, make_prints, similarity_matrix
 
-K = 25
-"""Characters of normalised code per fingerprint (copydetect's noise threshold)."""
-WINDOW = 4
-"""Winnowing window: any match of ``K + WINDOW - 1`` characters is found."""
+__all__ = ["K", "WINDOW", "Comparison", "Pair", "SimilarityReport", "compare", "read_submission"]
+
 THRESHOLD = 0.7
 """Pairs at or above this similarity are shown side by side. Calibrated by
 ``bench/bench_reports.py`` on the demo classes: honest pairs (several built on the
@@ -75,12 +76,8 @@ class SimilarityReport:
         return [p for p in self.pairs if p.similarity >= self.threshold]
 
     def side_by_side(self) -> int:
-        """How many pairs, the first ones, get a side-by-side view: the
-        :data:`SIDE_BY_SIDE` most similar and every flagged pair, none that shares
-        nothing, at most :data:`MOST_SIDE_BY_SIDE`."""
-        positive = sum(1 for p in self.pairs if p.similarity > 0)
-        flagged = sum(1 for p in self.pairs if p.similarity >= self.threshold and p.similarity > 0)
-        return min(positive, max(SIDE_BY_SIDE, flagged), MOST_SIDE_BY_SIDE)
+        """How many pairs, the first ones, get a side-by-side view (see :func:`shown`)."""
+        return shown([p.similarity for p in self.pairs], self.threshold)
 
     def flagged_not_shown(self) -> int:
         """Flagged pairs beyond :data:`MOST_SIDE_BY_SIDE`, listed only in similarity.csv."""
@@ -88,12 +85,29 @@ class SimilarityReport:
 
     def to_csv(self) -> str:
         """``student_a,student_b,similarity``, the most similar pair first."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["student_a", "student_b", "similarity"])
+        cells: dict[object, str] = {}  # each name quoted and each number written once
+
+        def cell(value: str) -> str:
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerow([value])
+            return out.getvalue()[:-1]
+
+        rows = ["student_a,student_b,similarity"]
         for p in self.pairs:
-            writer.writerow([p.student_a, p.student_b, f"{p.similarity:.4f}"])
-        return out.getvalue()
+            a = cells.get(p.student_a) or cells.setdefault(p.student_a, cell(p.student_a))
+            b = cells.get(p.student_b) or cells.setdefault(p.student_b, cell(p.student_b))
+            s = cells.get(p.similarity) or cells.setdefault(p.similarity, f"{p.similarity:.4f}")
+            rows.append(f"{a},{b},{s}")
+        return "\n".join(rows) + "\n"
+
+
+def shown(similarities: list[float], threshold: float) -> int:
+    """How many pairs, the first ones of ``similarities`` (most similar first), get a
+    side-by-side view: the :data:`SIDE_BY_SIDE` most similar and every flagged pair, none
+    that shares nothing, at most :data:`MOST_SIDE_BY_SIDE`."""
+    positive = sum(1 for s in similarities if s > 0)
+    flagged = sum(1 for s in similarities if s >= threshold and s > 0)
+    return min(positive, max(SIDE_BY_SIDE, flagged), MOST_SIDE_BY_SIDE)
 
 
 def compare(
@@ -110,25 +124,108 @@ def compare(
     threshold : float
         Pairs at or above it get highlighted side-by-side views.
     """
-    if sys.flags.hash_randomization:
-        return _compare_in_child(sources, boilerplate, threshold)
-    return _compare_here(sources, boilerplate, threshold)
+    comparison = Comparison(boilerplate=boilerplate, threshold=threshold)
+    comparison.send(sources)
+    return comparison.result()
 
 
-def _compare_in_child(sources, boilerplate, threshold) -> SimilarityReport:
-    env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
-    payload = json.dumps({"sources": sources, "boilerplate": boilerplate, "threshold": threshold})
-    proc = subprocess.run(
-        [sys.executable, "-m", "autograder.similarity"],
-        input=payload,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"the similarity check failed: {proc.stderr.strip()[-500:]}")
-    data = json.loads(proc.stdout)
+class Comparison:
+    """A similarity check under way, in a child interpreter with a fixed hash seed (see the
+    module's description), or here when this interpreter's seed is fixed.
+
+    Started when a batch starts, it is told of each file as soon as it is graded
+    (:meth:`add`) and lexes it meanwhile at the lowest CPU priority, on what the grading
+    leaves idle. :meth:`send` gives the files to compare, read as they are now (what was
+    lexed before is reused for the same code only); the child lexes the others on every
+    core and compares, while the batch writes its other outputs. :meth:`result` waits for
+    the report (``RuntimeError`` when the child failed); :meth:`cancel` stops the child. A
+    Ctrl-C does not stop it: a batch writes its outputs after one.
+    """
+
+    def __init__(self, *, boilerplate: str = "", threshold: float = THRESHOLD):
+        self._boilerplate, self._threshold = boilerplate, threshold
+        self._sources: dict[str, str] | None = None
+        self._proc: subprocess.Popen | None = None
+        self._lines: queue.SimpleQueue = queue.SimpleQueue()
+        self._files: list = []
+        if not sys.flags.hash_randomization:
+            return
+        env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+        self._files = [tempfile.TemporaryFile() for _ in range(2)]  # its stdout, stderr
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.similarity"],
+            stdin=subprocess.PIPE,
+            stdout=self._files[0],
+            stderr=self._files[1],
+            env=env,
+        )
+        self._lines.put({"boilerplate": boilerplate, "threshold": threshold})
+        # a thread writes to the child, so that the batch never waits for it to read
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        stdin = self._proc.stdin
+        try:
+            while (message := self._lines.get()) is not None:
+                stdin.write(json.dumps(message).encode() + b"\n")
+                stdin.flush()
+        except (OSError, ValueError):  # the child is gone: result() says why
+            pass
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def add(self, path: str | Path) -> None:
+        """A file just graded: lex it now, in the background (a hint; nothing if not running)."""
+        if self._proc is not None and self._sources is None:
+            self._lines.put({"path": str(path)})
+
+    def running(self) -> bool:
+        """Waiting for files (False once the child has died or been stopped)."""
+        return self._sources is None and (self._proc is None or self._proc.poll() is None)
+
+    def send(self, sources: dict[str, str]) -> None:
+        """Compare every pair of ``sources`` (student -> code); :meth:`result` gives the report."""
+        self._sources = sources
+        if self._proc is not None:
+            self._lines.put({"sources": sources})
+            self._lines.put(None)
+
+    def result(self) -> SimilarityReport:
+        """The report (waits for the child); raises ``RuntimeError`` if it failed."""
+        if self._sources is None:
+            raise ValueError("nothing to compare: send() the files first")
+        if self._proc is None:
+            return _report(_compare_here(self._sources, self._boilerplate, self._threshold))
+        try:
+            self._feeder.join()
+            code = self._proc.wait()
+            stdout, stderr = self._files
+            if code != 0:
+                stderr.seek(0)
+                why = stderr.read().decode(errors="replace").strip()[-500:]
+                raise RuntimeError(f"the similarity check failed: {why or f'exit {code}'}")
+            stdout.seek(0)
+            return _report(json.load(stdout))
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs, and drop its files."""
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+                self._proc.wait()
+            self._lines.put(None)  # the feeder ends (a write to the dead child fails too)
+        for fh in self._files:
+            fh.close()
+
+
+def _report(data: dict) -> SimilarityReport:
+    """The report from :func:`_compare_here`'s arrays (a pair: two indexes into names)."""
     names, html = data["names"], data["html"]
     pairs = [
         Pair(names[i], names[j], s)
@@ -139,110 +236,9 @@ def _compare_in_child(sources, boilerplate, threshold) -> SimilarityReport:
     return SimilarityReport(pairs=pairs, threshold=data["threshold"], method=data["method"])
 
 
-def _fingerprint(name: str, code: str, boilerplate):
-    from copydetect import CodeFingerprint
-
-    return CodeFingerprint(
-        f"{name}.py", K, WINDOW, boilerplate=boilerplate, fp=io.StringIO(code), language="python"
-    )
-
-
-class Print:
-    """What the comparison needs of a copydetect ``CodeFingerprint``, in arrays.
-
-    ``hashes`` and ``positions``: every winnowed fingerprint of the normalised code and
-    where it starts, sorted by position. :func:`copydetect.compare_files` and
-    ``highlight_overlap`` take it as they take a ``CodeFingerprint`` (the same attributes).
-    """
-
-    def __init__(self, raw_code: str, filtered_code: str, offsets, hashes, positions, coverage):
-        self.raw_code = raw_code
-        self.filtered_code = filtered_code
-        self.offsets = offsets
-        self.hashes_array = hashes
-        self.positions = positions
-        self.token_coverage = coverage
-        self.k = K
-
-    @classmethod
-    def of(cls, name: str, code: str, boilerplate) -> Print:
-        import numpy as np
-
-        fp = _fingerprint(name, code, boilerplate)
-        pairs = sorted((int(i), int(h)) for h, idx in fp.hash_idx.items() for i in idx)
-        positions = np.array([i for i, _ in pairs], dtype=np.int64)
-        hashes = np.array([h for _, h in pairs], dtype=np.int64)
-        return cls(fp.raw_code, fp.filtered_code, fp.offsets, hashes, positions, fp.token_coverage)
-
-    @property
-    def hashes(self) -> set[int]:
-        return set(self.hashes_array.tolist())
-
-    @property
-    def hash_idx(self) -> dict[int, list[int]]:
-        idx: dict[int, list[int]] = {}
-        for h, i in zip(self.hashes_array.tolist(), self.positions.tolist(), strict=True):
-            idx.setdefault(h, []).append(i)
-        return idx
-
-
-def _prints(names: list[str], sources: dict[str, str], boilerplate, processes: int) -> list:
-    """A :class:`Print` of every source (Pygments' lexing is most of the cost: on
-    ``processes`` processes, forked so that they hash with this interpreter's seed)."""
-    if processes <= 1 or len(names) < 4 * processes:
-        return [Print.of(n, sources[n], boilerplate) for n in names]
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        return pool.starmap(Print.of, [(n, sources[n], boilerplate) for n in names], chunksize=16)
-
-
-def similarity_matrix(prints: list) -> np.ndarray:
-    """``S[a, b]``: the share of ``a``'s fingerprinted code that also occurs in ``b``.
-
-    Exactly copydetect's ``compare_files(a, b)[1][0]`` for every pair at once: the code of
-    ``a`` covered by its fingerprints found in ``b`` (the union of ``[p, p + K)`` over their
-    positions ``p``), divided by the code covered by all of ``a``'s fingerprints. Files with
-    the same normalised code are compared once.
-    """
-    import numpy as np
-
-    groups: dict[str, int] = {}
-    member = np.array([groups.setdefault(p.filtered_code, len(groups)) for p in prints])
-    first = {g: i for i, g in reversed(list(enumerate(member.tolist())))}
-    reps = [prints[first[g]] for g in range(len(groups))]
-    n = len(reps)
-    # inverted index: for each distinct fingerprint, the groups that have it
-    unique = [np.unique(p.hashes_array) for p in reps]
-    values, ids = np.unique(np.concatenate([np.zeros(0, np.int64), *unique]), return_inverse=True)
-    owners = np.repeat(np.arange(n), [len(u) for u in unique])
-    order = np.argsort(ids, kind="stable")
-    by_id = owners[order]
-    start = np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=len(values)))])
-    shared = np.zeros((n, n))
-    for a, p in enumerate(reps):
-        if not len(p.positions) or not len(p.filtered_code) or not p.token_coverage:
-            continue
-        cols = np.searchsorted(values, p.hashes_array)
-        counts = start[cols + 1] - start[cols]
-        flat = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        rows = by_id[np.repeat(start[cols], counts) + flat]
-        found = np.zeros((n, len(cols)), dtype=bool)
-        found[rows, np.repeat(np.arange(len(cols)), counts)] = True
-        hit = np.unique(rows)
-        found = found[hit]
-        # a selected position covers up to K characters, less when the next selected
-        # position starts sooner: the union of the [p, p + K) of the selected positions
-        big = p.positions[-1] + K
-        at = np.where(found, p.positions, big)
-        after = np.minimum.accumulate(at[:, ::-1], axis=1)[:, ::-1]
-        after = np.concatenate([after[:, 1:], np.full((len(hit), 1), big)], axis=1)
-        covered = np.where(found, np.minimum(after - p.positions, K), 0).sum(axis=1)
-        shared[a, hit] = covered / p.token_coverage
-    return shared[np.ix_(member, member)]
-
-
-def _compare_here(sources, boilerplate, threshold, processes: int = 1) -> SimilarityReport:
+def _compare_here(sources, boilerplate, threshold, processes: int = 1, cache=None) -> dict:
+    """Every pair of ``sources`` as arrays (see :func:`_report`); ``cache``: code -> Print
+    made before with the same boilerplate."""
     import logging
 
     import numpy as np
@@ -250,31 +246,36 @@ def _compare_here(sources, boilerplate, threshold, processes: int = 1) -> Simila
     from copydetect.utils import highlight_overlap
 
     logging.getLogger().setLevel(logging.ERROR)  # copydetect warns about empty files
-    stub = _fingerprint("stub", boilerplate, None) if boilerplate.strip() else None
-    bp = np.array(sorted(stub.hashes), dtype=np.int64) if stub is not None else []
     names = sorted(sources)
-    prints = _prints(names, sources, bp, processes)
+    bp = boilerplate_hashes(boilerplate)
+    prints = make_prints([sources[n] for n in names], bp, processes, cache)
     shares = similarity_matrix(prints)
     first, second = np.triu_indices(len(names), k=1)
     both = np.maximum(shares[first, second], shares[second, first])
     values, where = np.unique(both, return_inverse=True)
     rounded = np.array([round(float(v), 4) for v in values.tolist()])[where.reshape(-1)]
     order = np.lexsort((second, first, -rounded))  # most similar first, then by names
-    pairs = [
-        Pair(names[i], names[j], s)
-        for i, j, s in zip(
-            first[order].tolist(), second[order].tolist(), rounded[order].tolist(), strict=True
-        )
-    ]
-    report = SimilarityReport(pairs=pairs, threshold=threshold)
-    index = {n: i for i, n in enumerate(names)}
-    for pair in pairs[: report.side_by_side()]:
-        fa, fb = prints[index[pair.student_a]], prints[index[pair.student_b]]
-        _, _, (slices_a, slices_b) = compare_files(fa, fb)
+    first, second = first[order].tolist(), second[order].tolist()
+    similarity = rounded[order].tolist()
+    html = []
+    for i, j in zip(first[: shown(similarity, threshold)], second, strict=False):
+        _, _, (slices_a, slices_b) = compare_files(prints[i], prints[j])
         mark = ("<mark>", "</mark>")
-        pair.html_a = highlight_overlap(fa.raw_code, slices_a, *mark, escape_html=True)[0]
-        pair.html_b = highlight_overlap(fb.raw_code, slices_b, *mark, escape_html=True)[0]
-    return report
+        html.append(
+            [
+                highlight_overlap(prints[i].raw_code, slices_a, *mark, escape_html=True)[0],
+                highlight_overlap(prints[j].raw_code, slices_b, *mark, escape_html=True)[0],
+            ]
+        )
+    return {  # a pair is two indexes into names: 1,000 students are 499,500 pairs
+        "names": names,
+        "first": first,
+        "second": second,
+        "similarity": similarity,
+        "html": html,
+        "threshold": threshold,
+        "method": METHOD,
+    }
 
 
 def read_submission(path: Path) -> str | None:
@@ -295,24 +296,48 @@ def read_submission(path: Path) -> str | None:
 
 
 def _main() -> None:
-    data = json.load(sys.stdin)
+    """The child: a line of settings, then any number of files to lex early, then the
+    sources to compare (see :class:`Comparison`); the report's arrays on stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch stops it, not its Ctrl-C
+    lines: queue.SimpleQueue = queue.SimpleQueue()
+    last = threading.Event()
+
+    def read() -> None:
+        for line in sys.stdin.buffer:
+            if line.startswith(b'{"sources"'):
+                last.set()
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    settings = json.loads(lines.get())
+    boilerplate = boilerplate_hashes(settings["boilerplate"])
+    cache: dict = {}
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    while (line := lines.get()) is not None:
+        message = json.loads(line)
+        if "sources" in message:
+            break
+        if last.is_set():  # the batch is done: the files not lexed yet are, on every core
+            continue
+        if os.getpriority(os.PRIO_PROCESS, 0) == niceness:
+            os.setpriority(os.PRIO_PROCESS, 0, 19)  # only what the grading leaves idle
+        path = Path(message["path"])
+        if not path.is_file() or path.is_symlink():  # never a FIFO: the batch reads none
+            continue
+        code = read_submission(path)
+        if code is not None and code not in cache:
+            with contextlib.suppress(Exception):  # lexed again, and reported, at the end
+                make_prints([code], boilerplate, 1, cache)
+    else:
+        return  # the batch went away
+    with contextlib.suppress(OSError):  # back to the batch's priority, where allowed
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
     processes = min(len(os.sched_getaffinity(0)), 4)
-    report = _compare_here(data["sources"], data["boilerplate"], data["threshold"], processes)
-    names = sorted(data["sources"])
-    index = {n: i for i, n in enumerate(names)}
-    shown = [[p.html_a, p.html_b] for p in report.pairs[: report.side_by_side()]]
-    json.dump(
-        {  # a pair is two indexes into names and a number: 1,000 students are 499,500 pairs
-            "names": names,
-            "first": [index[p.student_a] for p in report.pairs],
-            "second": [index[p.student_b] for p in report.pairs],
-            "similarity": [p.similarity for p in report.pairs],
-            "html": shown,
-            "threshold": report.threshold,
-            "method": report.method,
-        },
-        sys.stdout,
+    report = _compare_here(
+        message["sources"], settings["boilerplate"], settings["threshold"], processes, cache
     )
+    json.dump(report, sys.stdout)
 
 
 if __name__ == "__main__":

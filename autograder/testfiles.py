@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from otter.test_files.abstract_test import TestFile
-from otter.test_files.exception_test import test_case
+from autograder.lazy_otter import defer_otter_api
+
+defer_otter_api()  # test_case and TestFile without otter's API (nbconvert, pandas): 0.6-1 s
+
+from otter.test_files.abstract_test import TestFile  # noqa: E402
+from otter.test_files.exception_test import test_case  # noqa: E402
 
 
 def shared_module(path: Path) -> ModuleType:

@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.similarity import (
-    MOST_SIDE_BY_SIDE,
-    THRESHOLD,
-    Print,
-    _fingerprint,
-    compare,
-    similarity_matrix,
-)
+from autograder.fingerprints import Print, _fingerprint, similarity_matrix
+from autograder.similarity import MOST_SIDE_BY_SIDE, THRESHOLD, compare
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "similarity"

@@ -62,19 +62,35 @@ def writers() -> dict[str, Callable[[Batch, Path], list[Path]]]:
     return found
 
 
-def write_all(batch: Batch, out: Path) -> list[str]:
+def write_all(
+    batch: Batch, out: Path, *, similarity: Callable[[], None] | None = None
+) -> list[str]:
     """Write every format of ``batch`` below ``out``.
 
     A format that cannot be written (a full disk, a read-only folder) is reported in
     the returned list, one sentence each, and the other formats are still written.
+
+    ``similarity``: a call that waits for the similarity check and stores it in
+    ``batch.similarity``, made after the formats that never show it (their module has no
+    ``SHOWS_SIMILARITY = True``): those are written while the check runs.
     """
     problems: list[str] = []
-    for name, write in writers().items():
+    found = writers()
+    late = [n for n in found if getattr(_module(n), "SHOWS_SIMILARITY", False)]
+    for name in [*(n for n in found if n not in late), None, *late]:
+        if name is None:
+            if similarity is not None:
+                similarity()
+            continue
         try:
-            write(batch, out)
+            found[name](batch, out)
         except (OSError, ValueError) as exc:
             problems.append(f"the {name} output could not be written: {exc}")
     return problems
+
+
+def _module(name: str):
+    return importlib.import_module(f"{__name__}.{name}")
 
 
 def intake_lines(lines: list[str]) -> tuple[list[NotGraded], list[str]]:

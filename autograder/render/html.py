@@ -1,5 +1,8 @@
 """Self-contained HTML: ``feedback/<student>.html``, ``report.html`` and ``similarity.html``.
 
+The class pages are written by :func:`write`, the students' by
+:mod:`autograder.render.feedback_html`.
+
 Every page is one file: its CSS is inline and its figures are data URIs, and a
 Content-Security-Policy forbids loading anything else, so a page opened from a
 disk, a mail or an LMS fetches nothing.
@@ -186,15 +189,15 @@ def similarity_page(batch: Batch) -> str:
     )
 
 
+SHOWS_SIMILARITY = True
+"""Written after the similarity check (:func:`autograder.render.write_all`); the students'
+pages are :mod:`autograder.render.feedback_html`, written while it runs."""
+
+
 def write(batch: Batch, out: Path) -> list[Path]:
-    """``feedback/<student>.html`` for every result, ``report.html``, ``similarity.html``."""
-    written = []
-    for r in batch.results:
-        path = out / "feedback" / f"{r.student}.html"
-        atomic_write(path, feedback(r, title=batch.title))
-        written.append(path)
+    """``report.html`` and ``similarity.html``."""
     atomic_write(out / "report.html", report(batch))
-    written.append(out / "report.html")
+    written = [out / "report.html"]
     if batch.similarity is not None:
         atomic_write(out / "similarity.html", similarity_page(batch))
         written.append(out / "similarity.html")

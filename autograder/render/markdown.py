@@ -138,7 +138,7 @@ def write(batch: Batch, out: Path) -> list[Path]:
     written = []
     for r in batch.results:
         path = out / "feedback" / f"{r.student}.md"
-        atomic_write(path, feedback(r))
+        atomic_write(path, feedback(r), sync=False)
         written.append(path)
     atomic_write(out / "report.md", report(batch))
     return [*written, out / "report.md"]

@@ -10,6 +10,8 @@ from pathlib import Path
 from autograder.gradebook import atomic_write
 from autograder.render import Batch
 
+SHOWS_SIMILARITY = True
+
 
 def write(batch: Batch, out: Path) -> list[Path]:
     """``similarity.csv`` when the batch computed similarity."""

@@ -347,8 +347,10 @@ def import_message(module: str, error: BaseException) -> str:
 
 def _otter_grading_namespace() -> dict[str, Any] | None:
     """The kernel namespace of an ``otter check`` / ``otter run``, else None."""
-    otter, ipython = sys.modules.get("otter"), sys.modules.get("IPython")
-    notebook = getattr(otter, "Notebook", None)
+    # otter.Notebook's own module: getattr(otter, "Notebook") would import otter's whole
+    # API into a ClusterLab grader (autograder.lazy_otter defers it there)
+    checker, ipython = sys.modules.get("otter.check.notebook"), sys.modules.get("IPython")
+    notebook = getattr(checker, "Notebook", None)
     if notebook is None or ipython is None or not getattr(notebook, "_grading_mode", False):
         return None
     shell = ipython.get_ipython()
