@@ -13,6 +13,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder import assignment
@@ -88,6 +89,30 @@ def test_a_submission_is_asked_each_fit_once_and_each_attribute_of_a_model_once(
     assert grade_submission(NAME, SOLUTION).score == 100
     assert dict(fits) == FITS
     assert reads and max(reads.values()) == 1, [k for k, n in reads.items() if n > 1]
+
+
+def test_a_models_attributes_are_read_once_as_read_only_copies_and_odd_objects_every_time():
+    shared = load_module(REPO / "autograder" / "graders" / NAME / "support" / "_shared.py", "hw_s")
+
+    class Model:  # what otter and pytest pass: the student's own object
+        def __init__(self):
+            self.labels_ = np.arange(3)
+
+    model = Model()
+    labels = shared.read(model, "labels_")
+    model.labels_[0] = 9  # the student's object changes later: the graders keep what they read
+    assert shared.read(model, "labels_") is labels and labels.tolist() == [0, 1, 2]
+    assert not labels.flags.writeable and not shared.has(model, "cluster_centers_")
+
+    class Unhashable(Model):
+        def __hash__(self):
+            raise ValueError("no hash")
+
+    odd = Unhashable()
+    assert shared.read(odd, "labels_").tolist() == [0, 1, 2]
+    odd.labels_ = np.arange(2)  # nothing to keep it by: read again every time
+    assert shared.read(odd, "labels_").tolist() == [0, 1]
+    assert not shared.has({"labels_": 1}, "labels_") and not shared.has(None, "labels_")
 
 
 def test_stub_scores_zero_and_each_function_reports_not_implemented_once():

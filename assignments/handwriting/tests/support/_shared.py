@@ -95,8 +95,8 @@ _PER_MODEL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _store(model) -> dict:
     try:
         return _PER_MODEL.setdefault(model, {})
-    except TypeError:  # plain data (a dict, an array, a tuple): nothing to keep it by
-        return {}
+    except Exception:  # plain data (a dict, an array, a tuple), or under otter an object
+        return {}  # whose own __hash__ fails: nothing to keep it by, read it every time
 
 
 def read(model, attr):
