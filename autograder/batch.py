@@ -29,7 +29,13 @@ from autograder.intake import (  # noqa: F401  (discover, student_id: the old ho
     student_id,
 )
 from autograder.pool import WorkerSettings, run_pool
-from autograder.reference import check_reference
+from autograder.reference import (
+    REFERENCE_ID,
+    check_reference,
+    record_reference,
+    reference_to_grade,
+    reference_verdict,
+)
 from autograder.render import Batch, NotGraded, intake_lines, write_all
 from autograder.results import ERROR, UNREADABLE, SubmissionResult
 from autograder.settings import fingerprint as settings_fingerprint
@@ -169,15 +175,37 @@ def grade_batch(
             else:
                 todo.append(sub)
         protect = [str(submissions_dir), str(out), *([str(intake.workdir)] * bool(intake.workdir))]
-        gate = check_reference(grader, settings, book, fingerprint, force=force) if todo else ""
+        # On a pool, the reference is the first job: no zygote of its own here, and the
+        # workers start while it is graded; results wait for its verdict (held below).
+        pooled = workers > 1 and not scheduler
+        reference = reference_to_grade(grader, book, fingerprint) if todo and pooled else None
+        gate = (
+            check_reference(grader, settings, book, fingerprint, force=force)
+            if (todo and reference is None)
+            else ""
+        )
         if gate:
             summary.problems.append(gate)
         if workers > 1 or scheduler:
             grader.close()  # the gate's zygote; the workers have their own
+        held: list[SubmissionResult] | None = [] if reference else None
         if todo:  # lexes each file for the similarity check as soon as it is graded
             early = start_comparison(grader.assignment)
 
         def record(result: SubmissionResult) -> None:
+            nonlocal gate, held
+            if held is not None:  # the reference's verdict is not in yet
+                if result.student != REFERENCE_ID:
+                    held.append(result)
+                    return
+                record_reference(grader, settings, book, fingerprint, result)
+                gate = reference_verdict(grader, book, fingerprint, force=force)  # or raises
+                if gate:
+                    summary.problems.append(gate)
+                waiting, held = held, None
+                for kept in waiting:
+                    record(kept)
+                return
             if gate and force:
                 result.warnings.append(gate)
             book.record(result, fingerprint)
@@ -213,7 +241,7 @@ def grade_batch(
             else:
                 summary.problems += run_pool(
                     WorkerSettings(name, settings, figures),
-                    todo,
+                    [Submission(REFERENCE_ID, reference), *todo] if reference else todo,
                     protect,
                     workers,
                     record,

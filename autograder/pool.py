@@ -25,6 +25,7 @@ from typing import Any
 from autograder.assignment import Assignment
 from autograder.grading import Grader
 from autograder.results import SubmissionResult
+from autograder.sandbox.zygote_client import Zygote
 from autograder.settings import Settings
 
 KILLED_WORKER = "your submission stopped its grading process, also when it was graded on its own"
@@ -71,7 +72,13 @@ def _init_worker(settings: WorkerSettings) -> None:
         os._exit(1)  # the batch died before the signal was armed
 
     threadpool_limits(1)  # one core per worker: the workers share the machine's cores
-    _worker = Grader(settings.assignment, settings=settings.settings, figures=settings.figures)
+    # the zygote's imports go on while the graders load (the first grade waits for them)
+    _worker = Grader(
+        settings.assignment,
+        settings=settings.settings,
+        figures=settings.figures,
+        zygote=Zygote(wait=False),
+    )
 
 
 def _grade_in_worker(sub: Any, protect: list[str]) -> dict:
@@ -136,14 +143,16 @@ def _one_pool(settings, pending: deque, protect, workers, record, fail) -> list:
             for fut in finished:
                 sub = in_flight.pop(fut)
                 try:
-                    record(SubmissionResult.from_dict(fut.result()))
+                    result = SubmissionResult.from_dict(fut.result())
                 except BrokenProcessPool:
                     died.append(sub)
                     broken = True
                 except Exception as exc:  # a bug in a grader: report it, carry on
                     why = f"{type(exc).__name__}: {exc}"
                     fail(sub, why, [why])
-    except KeyboardInterrupt:
+                else:  # what record raises (the reference failed) stops the batch
+                    record(result)
+    except BaseException:  # Ctrl-C, or the batch stops (the reference failed): now
         interrupted = True
         _stop_workers(pool)
         raise

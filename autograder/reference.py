@@ -15,7 +15,7 @@ from pathlib import Path
 from autograder.assignment import SOLUTIONS_DIR, Assignment
 from autograder.gradebook import Gradebook
 from autograder.grading import Grader
-from autograder.results import FAILED
+from autograder.results import FAILED, SubmissionResult
 from autograder.settings import Settings
 
 _MEMORY_SIGNS = ("memory", "ended the sandbox process", "killed")
@@ -44,6 +44,19 @@ def likely_cause(outputs: list[str], settings: Settings) -> str:
     return "not a setting: the graders or this machine (run `clusterlab check` on the solution)"
 
 
+REFERENCE_ID = "reference solution"
+"""The student id the reference is graded under in a worker pool (a space: no student's)."""
+
+
+def reference_to_grade(grader: Grader, book: Gradebook, fingerprint: str) -> Path | None:
+    """The reference solution's path if it must be graded for this fingerprint, else None
+    (checked before under these settings, or there is no reference)."""
+    solution = solution_path(grader.assignment)
+    if not solution.is_file() or book.reference(grader.assignment.name, fingerprint):
+        return None
+    return solution
+
+
 def check_reference(
     grader: Grader, settings: Settings, book: Gradebook, fingerprint: str, *, force: bool = False
 ) -> str:
@@ -54,18 +67,34 @@ def check_reference(
     ReferenceFailed
         When the reference loses points and ``force`` is false.
     """
-    name = grader.assignment.name
     solution = solution_path(grader.assignment)
     if not solution.is_file():
         return f"no reference solution at {solution}: the batch's settings were not checked"
-    cached = book.reference(name, fingerprint)
-    if cached is None:
-        result = grader.grade(solution, student="reference")
-        lost = [c.output for c in result.cases if c.status == FAILED or c.score < c.max_score]
-        cause = likely_cause(lost + [result.message], settings) if lost else ""
-        cached = (result.score, result.max_score, cause)
-        book.record_reference(name, fingerprint, *cached)
-    score, max_score, cause = cached
+    if book.reference(grader.assignment.name, fingerprint) is None:
+        record_reference(grader, settings, book, fingerprint, grader.grade(solution, REFERENCE_ID))
+    return reference_verdict(grader, book, fingerprint, force=force)
+
+
+def record_reference(
+    grader: Grader, settings: Settings, book: Gradebook, fingerprint: str, result: SubmissionResult
+) -> None:
+    """Keep the reference's score (and the likely cause of lost points) for this fingerprint."""
+    lost = [c.output for c in result.cases if c.status == FAILED or c.score < c.max_score]
+    cause = likely_cause(lost + [result.message], settings) if lost else ""
+    book.record_reference(
+        grader.assignment.name, fingerprint, result.score, result.max_score, cause
+    )
+
+
+def reference_verdict(grader: Grader, book: Gradebook, fingerprint: str, *, force: bool) -> str:
+    """The warning of the recorded reference result ("" if it scored 100%).
+
+    Raises
+    ------
+    ReferenceFailed
+        When the reference lost points and ``force`` is false.
+    """
+    score, max_score, cause = book.reference(grader.assignment.name, fingerprint)
     if score >= max_score:
         return ""
     message = (

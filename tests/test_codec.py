@@ -213,3 +213,35 @@ def test_raw_json_the_parser_refuses_is_a_codec_error():
         raw = b'{"tree": ' + header + b', "sizes": []}'
         with pytest.raises(codec.CodecError, match="JSON"):
             codec.decode_message(struct.pack("<I", len(raw)) + raw, None)
+
+
+def test_arrays_read_by_the_fast_header_parser_equal_numpys_own_reading():
+    """The codec parses the header numpy writes with a pattern, not literal_eval; every
+    array kind it sends reads back exactly as numpy's reader gives it, writable."""
+    import io
+
+    from autograder.codec import _array_bytes, _fast_array, _read_array
+
+    arrays = [
+        np.zeros((300, 64)),
+        np.arange(10),
+        np.array(3.5),
+        np.zeros((0, 5)),
+        np.asfortranarray(np.arange(12.0).reshape(3, 4)),
+        np.array(["ab", "c"]),
+        np.array([1 + 2j]),
+        np.array([True, False]),
+        np.arange(6, dtype=">i4").reshape(2, 3),
+        np.array(np.datetime64("2020-01-01")),
+    ]
+    for arr in arrays:
+        data = _array_bytes(arr)
+        fast = _fast_array(data)
+        assert fast is not None, arr.dtype
+        ref = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+        assert fast.dtype == ref.dtype and fast.shape == ref.shape and np.array_equal(fast, ref)
+        assert fast.flags.writeable
+    short = _array_bytes(np.zeros(4))[:-8]  # the header promises 32 bytes, 24 follow
+    assert _fast_array(short) is None
+    with pytest.raises(codec.CodecError, match="bad array buffer"):
+        _read_array(short)

@@ -131,3 +131,41 @@ def test_the_budget_comes_from_the_command_line_then_assignment_toml_then_the_de
     assert resolve(in_toml, budget=60).describe("budget") == "--budget 60"
     with pytest.raises(SettingsError, match=r"budget = 2 in assignment.toml of toy: must be at"):
         resolve(toy.__class__(**{**toy.__dict__, "budget": 2.0}), timeout=3)
+
+
+def test_on_a_pool_the_reference_is_the_first_job_and_its_verdict_decides_what_is_kept(tmp_path):
+    """workers > 1: the reference is graded by a worker (the batch starts no zygote of its
+    own), student results wait for its verdict: kept if it passes, with the warning under
+    --force, and none recorded when it fails."""
+    from autograder.gradebook import Gradebook
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("good", "syntax_error", "endless_loop"):
+        shutil.copy(ENGINE / "submissions" / f"{name}.py", subs / f"{name}.py")
+    sound = grade_batch(assignment.load("toy", root=ENGINE), subs, tmp_path / "out", workers=2)
+    assert sorted(sound.graded) == ["endless_loop", "good", "syntax_error"]
+    assert sound.problems == []
+    book = Gradebook(tmp_path / "out" / "grades.sqlite")
+    try:
+        students = [r.student for r in book.results("toy")]
+    finally:
+        book.close()
+    assert sorted(students) == ["endless_loop", "good", "syntax_error"], "no reference row"
+
+    broken = tmp_path / "engine"
+    shutil.copytree(ENGINE, broken, ignore=shutil.ignore_patterns("__pycache__"))
+    (broken / "solutions" / "toy.py").write_text("GREETING = 'hello'\n")
+    toy = assignment.load("toy", root=broken)
+    with pytest.raises(ReferenceFailed, match="scored 1/5.*not a setting"):
+        grade_batch(toy, subs, tmp_path / "out2", workers=2)
+    book = Gradebook(tmp_path / "out2" / "grades.sqlite")
+    try:
+        assert book.results("toy") == [], "results graded before the verdict are dropped"
+    finally:
+        book.close()
+    forced = grade_batch(toy, subs, tmp_path / "out2", workers=2, force=True)
+    assert sorted(forced.graded) == ["endless_loop", "good", "syntax_error"]
+    assert any("scored 1/5" in p for p in forced.problems)
+    good = json.loads((tmp_path / "out2" / "results" / "good.json").read_text())
+    assert any("graded anyway with --force" in w for w in good["extra_data"]["warnings"])

@@ -284,7 +284,7 @@ def scan_source(source: bytes | str) -> list[str]:
                 ):
                     flag(f"source assigns to {ast.unparse(target)[:80]} (monkeypatching)")
         elif isinstance(node, ast.Call):
-            name = ast.unparse(node.func)[:60]
+            name = _dotted(node.func)
             if name in (
                 "setattr",
                 "__import__",
@@ -311,6 +311,20 @@ def scan_source(source: bytes | str) -> list[str]:
                 "gc.get_referents",
             ):
                 flag(f"source calls {name}")
-        elif isinstance(node, ast.Attribute) and ast.unparse(node) == "os.environ":
+        elif isinstance(node, ast.Attribute) and _dotted(node) == "os.environ":
             flag("source reads os.environ")
     return flags
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of names and attributes, else None (what ``ast.unparse``
+    would give for such a chain, at a fraction of its cost: scanning a submission's
+    every call with ``unparse`` took 7 ms)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
