@@ -226,3 +226,19 @@ def test_a_single_bug_loses_only_cases_of_the_property_it_breaks(entry, tmp_path
             assert breaks & set(TABLE["properties"][case.name]), (
                 f"{case.name!r} tests {TABLE['properties'][case.name]}, not {sorted(breaks)}"
             )
+
+
+def test_the_stored_digits_and_reference_fit_equal_a_fresh_computation():
+    """support/digits.npz spares every grading process scikit-learn's import; it must be
+    exactly the digits load_digits gives, and the grader's own k=10 fit of them."""
+    shared = load_module(REPO / "autograder" / "graders" / NAME / "support" / "_shared.py", "hw_d")
+    assert shared.STORED.is_file()
+    stored, fresh = shared._stored(), shared.compute_stored()
+    assert np.array_equal(stored["X"], fresh["X"]) and np.array_equal(stored["y"], fresh["y"])
+    X, y = shared.digits()
+    assert X.dtype == float and y.dtype == int and X.shape == (1797, 64) and X.max() == 16
+    # a K-means fit may differ in a few rows on another BLAS; the stored one must agree
+    assert np.mean(stored["labels10"] == fresh["labels10"]) >= 0.98
+    assert abs(float(stored["inertia10"]) - float(fresh["inertia10"])) <= 1e-3 * fresh["inertia10"]
+    labels, inertia = shared.reference_fit(shared.digits, 10)
+    assert np.array_equal(labels, stored["labels10"]) and inertia == float(stored["inertia10"])

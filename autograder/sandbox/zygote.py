@@ -249,6 +249,11 @@ def main() -> None:
     ctl.send(json.dumps({"ready": os.getpid()}).encode())
     _serving = True
     serve(ctl, settings)
+    # the cgroups are removed (serve's finally); the interpreter's teardown of the
+    # scientific stack would cost 0.3-0.45 s, which Zygote.close() waits for
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
