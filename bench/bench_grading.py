@@ -203,6 +203,12 @@ def main() -> None:
                 f"{otter_per_sub / per_sub:.1f}x ClusterLab's batch wall per submission"
             )
             ratio = otter_per_sub / per_core
+            if floor_per_sub is not None:  # what a grader costing exactly the floor would get
+                print(
+                    f"  ceiling of that ratio for any grader that calls each student function "
+                    f"once: {otter_per_sub / (floor_per_sub * args.workers):.1f}x per core, "
+                    f"{otter_per_sub / floor_per_sub:.1f}x per batch submission"
+                )
             print(
                 target_line(
                     "otter run / ClusterLab per submission (per core)",
