@@ -15,7 +15,7 @@ from pathlib import Path
 from autograder.assignment import SOLUTIONS_DIR, Assignment
 from autograder.gradebook import Gradebook
 from autograder.grading import Grader
-from autograder.results import FAILED, SubmissionResult
+from autograder.results import ERROR, FAILED, SubmissionResult
 from autograder.settings import Settings
 
 _MEMORY_SIGNS = ("memory", "ended the sandbox process", "killed")
@@ -81,6 +81,8 @@ def record_reference(
     """Keep the reference's score (and the likely cause of lost points) for this fingerprint."""
     lost = [c.output for c in result.cases if c.status == FAILED or c.score < c.max_score]
     cause = likely_cause(lost + [result.message], settings) if lost else ""
+    if result.status == ERROR:  # a worker could not grade it: no setting is to blame
+        cause = f"not a setting: grading it failed ({result.message[:300]})"
     book.record_reference(
         grader.assignment.name, fingerprint, result.score, result.max_score, cause
     )

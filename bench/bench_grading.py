@@ -132,9 +132,11 @@ def main() -> None:
 
         start = time.perf_counter()
         last = [start]
+        first: list[float] = []
 
         def progress(_result):
             last[0] = time.perf_counter()
+            first[:] = first or [last[0]]
 
         # like with like: bare draws no figures (bench_reports.py measures what they cost)
         summary = grade_batch(
@@ -153,6 +155,11 @@ def main() -> None:
             f"clusterlab grade: {ours:8.1f} s total, {per_sub * 1000:7.1f} ms per submission "
             f"(graded {len(summary.graded)}, all 100%: {all_full})  [{load()}]"
         )
+        if first:
+            print(
+                f"  first result after {first[0] - start:.1f} s (workers and their sandboxes "
+                "starting, the reference solution graded as the first job)"
+            )
         print(
             f"  of which grading {graded_at:.1f} s, then the class outputs (gradebook, reports, "
             f"feedback, similarity) {ours - graded_at:.1f} s"

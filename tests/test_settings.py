@@ -169,3 +169,27 @@ def test_on_a_pool_the_reference_is_the_first_job_and_its_verdict_decides_what_i
     assert any("scored 1/5" in p for p in forced.problems)
     good = json.loads((tmp_path / "out2" / "results" / "good.json").read_text())
     assert any("graded anyway with --force" in w for w in good["extra_data"]["warnings"])
+
+
+def test_a_reference_its_worker_could_not_grade_blames_no_setting(tmp_path):
+    """On a pool the reference is graded by a worker; if grading it failed (a worker that
+    died twice, a grader bug), the gate says so instead of guessing "the time limit"."""
+    from autograder.gradebook import Gradebook
+    from autograder.grading import Grader
+    from autograder.reference import record_reference, reference_verdict
+    from autograder.results import ERROR, SubmissionResult
+
+    toy = assignment.load("toy", root=ENGINE)
+    grader = Grader(toy)
+    settings = resolve(toy)
+    failed = SubmissionResult(student="reference solution", assignment="toy", status=ERROR)
+    failed.message = "your submission stopped its grading process, also when graded on its own"
+    failed.cases = grader._not_run("grading stopped: " + failed.message)
+    book = Gradebook(tmp_path / "grades.sqlite")
+    try:
+        record_reference(grader, settings, book, "fp", failed)
+        with pytest.raises(ReferenceFailed, match="not a setting: grading it failed"):
+            reference_verdict(grader, book, "fp", force=False)
+    finally:
+        book.close()
+        grader.close()
