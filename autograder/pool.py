@@ -56,8 +56,6 @@ def _stop_worker(signum: int, frame: Any) -> None:
 
 def _init_worker(settings: WorkerSettings) -> None:
     global _worker
-    from threadpoolctl import threadpool_limits
-
     from autograder.sandbox.jail import parent_death_signal
 
     # Ctrl-C is the batch's to handle: it stops the workers (SIGTERM) and writes the
@@ -71,7 +69,7 @@ def _init_worker(settings: WorkerSettings) -> None:
     if parent is not None and os.getppid() != parent.pid:
         os._exit(1)  # the batch died before the signal was armed
 
-    threadpool_limits(1)  # one core per worker: the workers share the machine's cores
+    # one core per worker (the Grader limits its threads: the workers share the cores);
     # the zygote's imports go on while the graders load (the first grade waits for them)
     _worker = Grader(
         settings.assignment,

@@ -75,10 +75,6 @@ class SimilarityReport:
         """The pairs at or above the threshold."""
         return [p for p in self.pairs if p.similarity >= self.threshold]
 
-    def side_by_side(self) -> int:
-        """How many pairs, the first ones, get a side-by-side view (see :func:`shown`)."""
-        return shown([p.similarity for p in self.pairs], self.threshold)
-
     def flagged_not_shown(self) -> int:
         """Flagged pairs beyond :data:`MOST_SIDE_BY_SIDE`, listed only in similarity.csv."""
         return sum(1 for p in self.flagged() if not p.html_a)
