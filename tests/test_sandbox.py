@@ -255,45 +255,66 @@ def test_seccomp_kills_every_privileged_family_and_refuses_others_processes():
 
 @needs_root
 def test_the_child_is_unprivileged_alone_and_memory_limited(toy_submission):
-    """Its own uid, no capabilities, PID 1 of its own namespace, in a memory cgroup."""
+    """Its own uid, no capabilities, PID 1 of its own namespace, in a memory cgroup of its
+    own, holding none of the zygote's descriptors: the first child of a zygote (forked on
+    request), the next ones (spares forked ahead of their request) and one whose memory
+    limit differs from the spare's (forked on request again)."""
     toy = assignment.load("toy", root=ENGINE)
     grader = Grader(toy)
-    session = Session(
-        grader.zygote(),
-        module_name="toy",
-        source=toy_submission("good").read_bytes(),
-        data_files=[],
-        limits=Limits(memory_mb=1024),
-        timeout=5,
-        protected=grader.protected,
-    )
-    try:
-        session.start()
-        assert session.missing == []
-        pid = session.child.pid
-        status = dict(
-            line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    cgroups = set()
+    for memory_mb in (1024, 1024, 1024, 512):
+        session = Session(
+            grader.zygote(),
+            module_name="toy",
+            source=toy_submission("good").read_bytes(),
+            data_files=[],
+            limits=Limits(memory_mb=memory_mb),
+            timeout=5,
+            protected=grader.protected,
         )
-        uid = int(status["Uid"].split()[0])
-        assert uid >= jail.UID_BASE and uid != os.getuid()
-        assert set(status["Uid"].split()) == {str(uid)} and status["Groups"].strip() == ""
-        for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
-            assert int(status[cap], 16) == 0, cap
-        assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"
-        assert status["NSpid"].split()[-1] == "1", "PID 1 of a namespace of its own"
-        for ns in ("pid", "mnt", "net", "ipc", "uts"):
-            assert os.readlink(f"/proc/{pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}"), ns
-        memory = [
-            ln.split(":", 2)[2]
-            for ln in Path(f"/proc/{pid}/cgroup").read_text().splitlines()
-            if ":memory:" in ln
-        ]
-        if memory and Path("/sys/fs/cgroup/memory").is_dir():
-            limit = Path(f"/sys/fs/cgroup/memory{memory[0]}/memory.limit_in_bytes").read_text()
-            assert int(limit) == 1024 * 1024 * 1024
-    finally:
-        session.close()
-        grader.close()
+        try:
+            session.start()
+            assert session.missing == []
+            assert session.call_global("double", (4,), {}) == 8
+            pid, zygote = session.child.pid, grader.zygote().proc.pid
+            zygote_fds = {
+                os.readlink(f"/proc/{zygote}/fd/{fd}")
+                for fd in os.listdir(f"/proc/{zygote}/fd")
+                if int(fd) > 2
+            }
+            assert len(zygote_fds) >= 2 + (memory_mb == 1024)  # ctl, PID namespace, spare
+            status = dict(
+                ln.split(":\t", 1) for ln in Path(f"/proc/{pid}/status").read_text().splitlines()
+            )
+            uid = int(status["Uid"].split()[0])
+            assert uid >= jail.UID_BASE and uid != os.getuid()
+            assert set(status["Uid"].split()) == {str(uid)} and status["Groups"].strip() == ""
+            for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+                assert int(status[cap], 16) == 0, cap
+            assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"
+            assert status["NSpid"].split()[-1] == "1", "PID 1 of a namespace of its own"
+            for ns in ("pid", "mnt", "net", "ipc", "uts"):
+                assert os.readlink(f"/proc/{pid}/ns/{ns}") != os.readlink(f"/proc/self/ns/{ns}")
+            held = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+            assert not held & zygote_fds, "a descriptor of the zygote leaked into the child"
+            assert len(held) <= 5, held  # /dev/null, its output pipe, socket and audit pipe
+            memory = [
+                ln.split(":", 2)[2]
+                for ln in Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+                if ":memory:" in ln
+            ]
+            if memory and Path("/sys/fs/cgroup/memory").is_dir():
+                folder = Path(f"/sys/fs/cgroup/memory{memory[0]}")
+                limit = int((folder / "memory.limit_in_bytes").read_text())
+                assert limit == memory_mb * 1024 * 1024
+                assert folder.name.startswith("c") and folder not in cgroups
+                cgroups.add(folder)
+        finally:
+            session.close()
+    grader.close()
+    assert not _descendants(zygote), "a spare child outlived its zygote"
+    assert not any(folder.exists() for folder in cgroups)
+    assert not any(folder.parent.exists() for folder in cgroups)
 
 
 @needs_root

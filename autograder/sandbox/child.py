@@ -152,6 +152,7 @@ def main(request: dict, fds: list[int], own: frozenset[str] | None = None) -> No
     conn_fd, out_fd, audit_fd = fds
     try:
         jail.parent_death_signal()  # dies with the zygote
+        jail.close_other_fds(set(fds))
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setsid()
         os.dup2(out_fd, 1)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
+import resource
 import signal
 
 UID_BASE = 1_900_000_000
@@ -245,6 +246,15 @@ def capabilities() -> dict[str, int]:
     except OSError:
         pass
     return caps
+
+
+def close_other_fds(keep: set[int]) -> None:
+    """Close every descriptor but 0-2 and ``keep``: what a forked child inherits from the
+    zygote (its control socket, its PID namespace, a spare child's socket) is not its own."""
+    bounds = sorted({2, *keep})
+    top = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    for low, high in zip(bounds, [*bounds[1:], top if 0 < top < 1 << 20 else 1 << 20], strict=True):
+        os.closerange(low + 1, high)
 
 
 def parent_death_signal() -> None:
