@@ -216,8 +216,9 @@ def test_raw_json_the_parser_refuses_is_a_codec_error():
 
 
 def test_arrays_read_by_the_fast_header_parser_equal_numpys_own_reading():
-    """The codec parses the header numpy writes with a pattern, not literal_eval; every
-    array kind it sends reads back exactly as numpy's reader gives it, writable."""
+    """The codec writes numpy's own .npy bytes (a C-ordered array without BytesIO) and
+    parses the header with a pattern, not literal_eval; every array kind it sends reads
+    back exactly as numpy's reader gives it, writable."""
     import io
 
     from autograder.codec import _array_bytes, _fast_array, _read_array
@@ -234,8 +235,11 @@ def test_arrays_read_by_the_fast_header_parser_equal_numpys_own_reading():
         np.arange(6, dtype=">i4").reshape(2, 3),
         np.array(np.datetime64("2020-01-01")),
     ]
-    for arr in arrays:
+    for arr in [*arrays, np.zeros((4, 6))[:, ::2], np.zeros((3, 4))[1:]]:
         data = _array_bytes(arr)
+        written = io.BytesIO()
+        np.lib.format.write_array(written, arr, allow_pickle=False)
+        assert data == written.getvalue(), (arr.dtype, arr.shape)  # numpy's own layout
         fast = _fast_array(data)
         assert fast is not None, arr.dtype
         ref = np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)

@@ -88,13 +88,17 @@ def safe_read_paths(protected: list[str]) -> list[str]:
 def masked_paths(protected: list[str], read_paths: list[str]) -> list[str]:
     """The protected folders and files that lie inside a read path (to be hidden there)."""
     prot = sorted({os.path.realpath(p) for p in protected if os.path.exists(p)})
-    return [p for p in prot if any(is_under(p, [r]) and p != r for r in read_paths)]
+    return [p for p in prot if any(_real_under(p, [r]) and p != r for r in read_paths)]
 
 
 def is_under(path: str, roots: list[str]) -> bool:
     if not path or not os.path.isabs(path):
         return False
-    real = os.path.realpath(path)
+    return _real_under(os.path.realpath(path), roots)
+
+
+def _real_under(real: str, roots: list[str]) -> bool:
+    """:func:`is_under` for a path already resolved (``os.path.realpath``)."""
     return any(real == r or real.startswith(r.rstrip("/") + "/") for r in roots)
 
 
