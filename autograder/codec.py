@@ -522,11 +522,11 @@ def unpack(
         raise CodecError("frame header is not JSON the decoder accepts") from None
     if type(header) is not dict or type(header.get("sizes")) is not list:
         raise CodecError("bad frame header")
-    buffers, pos = [], 4 + hlen
+    buffers, pos, view = [], 4 + hlen, memoryview(payload)
     for size in header["sizes"]:
         if type(size) is not int or size < 0 or pos + size > len(payload):
             raise CodecError("bad buffer size")
-        buffers.append(payload[pos : pos + size])
+        buffers.append(view[pos : pos + size])  # no copy: the decoder copies each array once
         pos += size
     if pos != len(payload):
         raise CodecError("bytes after the last buffer")
