@@ -317,6 +317,41 @@ def test_the_child_is_unprivileged_alone_and_memory_limited(toy_submission):
     assert not any(folder.parent.exists() for folder in cgroups)
 
 
+def _state(pid: int) -> str:
+    """The state letter of a process (R, S, Z, ...), "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def _waiting_spares(zygote: int) -> list[int]:
+    """The zygote's own children that are not zombies (between two submissions: the spare)."""
+    time.sleep(0.2)  # the zygote reaps the submission's children at its next turn
+    children = [p for p in _descendants(zygote) if _state(p) not in ("Z", "")]
+    return [p for p in children if Path(f"/proc/{p}/stat").read_text().split()[3] == str(zygote)]
+
+
+@needs_root
+def test_a_spare_child_that_died_is_replaced_by_a_fork(toy_grader, toy_submission):
+    """The zygote forks the next child ahead of its request; if that spare is gone when
+    the request comes (killed from outside, reaped or not), the child is forked as before."""
+    assert toy_grader.grade(toy_submission("good")).score == 5
+    zygote = toy_grader.zygote().proc.pid
+    spares = _waiting_spares(zygote)
+    assert len(spares) == 1, "one spare waits for the next request"
+    os.kill(spares[0], signal.SIGKILL)
+    time.sleep(0.2)  # reaped by the zygote before the next request
+    assert toy_grader.grade(toy_submission("good")).score == 5
+    (spare,) = _waiting_spares(zygote)
+    os.kill(spare, signal.SIGKILL)  # and one dead, not yet reaped, when the request comes
+    while spare in _descendants(zygote) and _state(spare) != "Z":
+        time.sleep(0.001)
+    result = toy_grader.grade(toy_submission("good"))
+    assert result.score == 5 and toy_grader.zygote().proc.pid == zygote
+    assert not [w for w in result.warnings if "missing protection" in w]
+
+
 @needs_root
 def test_a_tampered_or_dead_zygote_is_replaced_and_the_fork_retried(toy_grader, toy_submission):
     zygote = toy_grader.zygote()

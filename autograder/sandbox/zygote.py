@@ -169,13 +169,15 @@ class _Spare:
     def __init__(self, pid: int, name: str, sock: socket.socket, key: tuple):
         self.pid, self.name, self.sock, self.key = pid, name, sock, key
 
-    def discard(self) -> None:
-        """Stop it (it was not needed, or the zygote is stopping); reaped like any child."""
+    def discard(self, statuses: dict) -> None:
+        """Stop it (it was not needed, or the zygote is stopping); reaped like any child.
+        One already reaped (in ``statuses``) is not signalled: its PID may be another's."""
         self.sock.close()  # end-of-file: it exits by itself
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if self.pid not in statuses:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _spare_key(req: dict) -> tuple:
@@ -223,12 +225,12 @@ def _hand_off(spare: _Spare, req: dict, fds: list[int], statuses: dict) -> int |
     """Give ``req`` to the spare; its PID, or None when it cannot take it (then the
     caller forks as before)."""
     if spare.key != _spare_key(req) or spare.pid in statuses:
-        spare.discard()
+        spare.discard(statuses)
         return None
     try:
         socket.send_fds(spare.sock, [json.dumps(req).encode()], fds)
     except OSError:
-        spare.discard()
+        spare.discard(statuses)
         return None
     spare.sock.close()
     return spare.pid
@@ -271,11 +273,12 @@ def serve(ctl: socket.socket, settings: dict | None = None) -> None:
         pass  # the grader closed the socket mid-request (Ctrl-C): nothing is left to answer
     finally:
         for spare in spares:
-            spare.discard()
-            try:
-                os.waitpid(spare.pid, 0)  # out of its cgroup before the cgroups go
-            except ChildProcessError:
-                pass
+            spare.discard(statuses)
+            if spare.pid not in statuses:
+                try:
+                    os.waitpid(spare.pid, 0)  # out of its cgroup before the cgroups go
+                except ChildProcessError:
+                    pass
         cgroups.close()
 
 
