@@ -191,7 +191,13 @@ def _fork_spare(template: dict, cgroups: Cgroups, own_pid_ns, count: int, own) -
 
     ours, theirs = _control_pair()
     req = {"limits": dict(template.get("limits", {})), "disabled": template.get("disabled", [])}
-    pid, name = _fork(req, cgroups, own_pid_ns, count)
+    try:
+        pid, name = _fork(req, cgroups, own_pid_ns, count)
+    except OSError:
+        ours.close()
+        theirs.close()
+        cgroups.remove(f"c{count}")
+        raise
     if pid == 0:
         _spare_main(theirs, req, own)
     theirs.close()
@@ -328,7 +334,10 @@ def _serve(
         ctl.send(json.dumps({"pid": pid}).encode())
         # the next child, forked while the grader works with this one (none of this one's
         # descriptors are open here any more)
-        spare = _fork_spare(req, cgroups, own_pid_ns, next(counter), own)
+        try:
+            spare = _fork_spare(req, cgroups, own_pid_ns, next(counter), own)
+        except OSError:  # no process or socket to spare now: the next request forks
+            continue
         names[spare.pid] = spare.name
         spares.append(spare)
 
