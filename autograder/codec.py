@@ -113,7 +113,7 @@ _NPY_HEADER = re.compile(
 instead of ``ast.literal_eval``, a third of the cost of every array across the boundary."""
 
 
-def _fast_array(data: bytes) -> np.ndarray | None:
+def _fast_array(data: bytes | memoryview) -> np.ndarray | None:
     """An array in exactly the layout :func:`_array_bytes` writes, as a writable copy;
     None for anything else (then numpy's own reader decides, and refuses what is bad)."""
     if data[:8] != _NPY_MAGIC or len(data) < 10:
@@ -137,7 +137,7 @@ def _fast_array(data: bytes) -> np.ndarray | None:
         return None
 
 
-def _read_array(data: bytes) -> np.ndarray:
+def _read_array(data: bytes | memoryview) -> np.ndarray:
     fast = _fast_array(data)
     if fast is not None:
         return fast
@@ -306,7 +306,7 @@ class Decoder:
 
     def __init__(
         self,
-        buffers: list[bytes],
+        buffers: list[bytes | memoryview],
         from_handle: Callable[[dict], Any],
         limits: DecodeLimits | None = None,
     ):
@@ -329,7 +329,7 @@ class Decoder:
         if before >> 12 != self.nodes >> 12 and time.monotonic() > self.deadline:
             raise CodecError(f"value took more than {self.limits.seconds:g} s to decode")
 
-    def _buf(self, node: dict) -> bytes:
+    def _buf(self, node: dict) -> memoryview:
         i = node.get("b")
         if type(i) is not int or not 0 <= i < len(self.buffers):
             raise CodecError("bad buffer reference")
@@ -499,9 +499,10 @@ def pack(tree: Any, buffers: list[bytes]) -> bytes:
 
 
 def unpack(
-    payload: bytes, max_header: int = MAX_HEADER, max_nodes: int = MAX_NODES
-) -> tuple[Any, list[bytes]]:
-    """Split a frame payload (without its length prefix) into tree and buffers.
+    payload: bytes | bytearray, max_header: int = MAX_HEADER, max_nodes: int = MAX_NODES
+) -> tuple[Any, list[memoryview]]:
+    """Split a frame payload (without its length prefix) into tree and buffers (views of
+    the payload, not copies).
 
     The header is parsed only if it is small enough and has few enough parts: the JSON
     parser cannot be interrupted, and builds every object before the decoder counts it.
@@ -541,7 +542,9 @@ def encode_message(value: Any, to_handle: Callable[[Any], dict]) -> bytes:
 
 
 def decode_message(
-    payload: bytes, from_handle: Callable[[dict], Any], limits: DecodeLimits | None = None
+    payload: bytes | bytearray,
+    from_handle: Callable[[dict], Any],
+    limits: DecodeLimits | None = None,
 ) -> Any:
     """Decode a frame payload back into a value (handles via ``from_handle``).
 
