@@ -249,3 +249,22 @@ def test_arrays_read_by_the_fast_header_parser_equal_numpys_own_reading():
     assert _fast_array(short) is None
     with pytest.raises(codec.CodecError, match="bad array buffer"):
         _read_array(short)
+
+
+def test_a_c_ordered_array_is_written_from_its_own_memory_and_the_frame_is_unchanged():
+    """An array's bytes go out as a view of the array (no copy); every other array as
+    numpy's bytes. Joined, the pieces are exactly the frame ``pack`` gives."""
+    digits = np.arange(1797 * 64, dtype=np.float64).reshape(1797, 64)
+    strided = np.zeros((4, 6))[:, ::2]
+    enc = codec.Encoder(lambda obj: {"t": "handle"})
+    tree = enc.encode([digits, strided, np.float32(2.5), "x"])
+    pieces = codec.frame_parts(tree, enc.buffers)
+    views = [p for p in pieces if isinstance(p, memoryview)]
+    assert sum(np.shares_memory(np.frombuffer(v, np.uint8), digits) for v in views) == 1
+    assert not any(np.shares_memory(np.frombuffer(p, np.uint8), strided) for p in pieces)
+    joined = b"".join(pieces)
+    assert joined == codec.pack(tree, enc.buffers)
+    back = codec.decode_message(joined[8:], None)
+    assert np.array_equal(back[0], digits) and np.array_equal(back[1], strided)
+    assert back[2] == np.float32(2.5) and back[3] == "x"
+    assert not np.shares_memory(back[0], digits)  # the receiver's own copy

@@ -146,3 +146,27 @@ def test_a_child_that_writes_half_a_frame_and_stops_times_out(pair):
     with pytest.raises(TimeoutError):
         protocol.receive(grader, None, deadline=time.monotonic() + 0.2)
     writer.join()
+
+
+@pytest.mark.parametrize("arrays", [1, 1500], ids=["one large array", "1,500 pieces"])
+def test_a_large_frame_is_written_from_its_pieces_whole_even_through_a_small_buffer(pair, arrays):
+    """Past 64 kB a frame is written with sendmsg from its pieces: a socket that takes a
+    few kB at a time gets every byte in order, also beyond the 1,024 pieces one call
+    can take."""
+    grader, child = pair
+    grader.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    rng = np.random.default_rng(0)
+    value = [rng.random((200, 64)) for _ in range(arrays)] if arrays > 1 else rng.random((900, 64))
+    got = []
+    reader = threading.Thread(
+        target=lambda: got.append(protocol.receive(child, None, deadline=time.monotonic() + 20))
+    )
+    reader.start()
+    protocol.send(grader, value, no_handle, timeout=20)
+    reader.join()
+    if arrays > 1:
+        assert len(got[0]) == arrays and all(
+            np.array_equal(a, b) for a, b in zip(got[0], value, strict=True)
+        )
+    else:
+        assert np.array_equal(got[0], value)

@@ -50,14 +50,14 @@ class Server:
             tree = enc.encode(protocol.reply_to_wire(reply))
             if enc.notes and isinstance(reply, protocol.Ok):
                 tree["v"][1][1]["v"] = list(enc.notes)  # ["notes", {"t": "list", "v": []}]
-            frame = codec.pack(tree, enc.buffers)
+            frame = codec.frame_parts(tree, enc.buffers)
         except (Exception, RecursionError) as exc:  # unencodable: report instead of dying
             try:
                 text = str(exc)[:300] or type(exc).__name__
             except Exception:
                 text = type(exc).__name__
             failed = protocol.Failed("unsendable", "CodecError", text)
-            frame = codec.encode_message(protocol.reply_to_wire(failed), self._no_handle)
+            frame = codec.encode_parts(protocol.reply_to_wire(failed), self._no_handle)
         protocol.send_frame(self.sock, frame)
 
     def recv(self) -> protocol.Request:

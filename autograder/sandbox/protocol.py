@@ -224,15 +224,42 @@ _LENGTH = struct.Struct("<Q")
 
 def send(sock: socket.socket, value: Any, to_handle, *, timeout: float | None = None) -> None:
     """Encode ``value`` (a message's data form) and write it as one frame."""
-    frame = codec.encode_message(value, to_handle)
+    send_frame(sock, codec.encode_parts(value, to_handle), timeout=timeout)
+
+
+_JOIN_BELOW = 64 << 10
+"""A frame smaller than this is joined and written with one ``sendall``; a larger one is
+written from its pieces as they lie (``sendmsg``): the arrays are not copied."""
+_IOV_MAX = 1024
+
+
+def send_frame(
+    sock: socket.socket, frame: bytes | list[bytes | memoryview], *, timeout: float | None = None
+) -> None:
+    """Write one encoded frame: bytes, or its pieces (:func:`codec.frame_parts`)."""
     sock.settimeout(timeout)
+    if isinstance(frame, list):
+        if sum(len(p) for p in frame) >= _JOIN_BELOW and hasattr(sock, "sendmsg"):
+            _send_pieces(sock, frame)
+            return
+        frame = b"".join(frame)
     sock.sendall(frame)
 
 
-def send_frame(sock: socket.socket, frame: bytes, *, timeout: float | None = None) -> None:
-    """Write a frame that is already encoded (the child's replies, encoded with notes)."""
-    sock.settimeout(timeout)
-    sock.sendall(frame)
+def _send_pieces(sock: socket.socket, pieces: list[bytes | memoryview]) -> None:
+    """``sendall`` for a list of buffers: ``sendmsg`` until every byte is written."""
+    views = [memoryview(p).cast("B") for p in pieces]
+    first = 0
+    while first < len(views):
+        sent = sock.sendmsg(views[first : first + _IOV_MAX])
+        while sent and first < len(views):
+            size = len(views[first])
+            if sent >= size:
+                sent -= size
+                first += 1
+            else:
+                views[first] = views[first][sent:]
+                sent = 0
 
 
 def receive(
