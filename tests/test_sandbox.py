@@ -351,6 +351,36 @@ def test_a_spare_child_that_died_is_replaced_by_a_fork(toy_grader, toy_submissio
     assert not [w for w in result.warnings if "missing protection" in w]
 
 
+def _thp_mode() -> str:
+    try:
+        text = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return "absent"
+    return text.split("[", 1)[1].split("]", 1)[0] if "[" in text else "absent"
+
+
+@pytest.mark.skipif(
+    _thp_mode() not in ("always", "madvise"),
+    reason=f"transparent huge pages are {_thp_mode()} on this kernel",
+)
+def test_the_zygote_allocates_in_huge_pages_and_its_children_grade_as_before(
+    toy_grader, toy_submission
+):
+    """The zygote starts with the C library's huge-page allocation on (the fork of a
+    2 MB page copies one entry, not 512); its children grade exactly as before, and the
+    setting is not in their environment."""
+    zygote = toy_grader.zygote().proc.pid
+    rollup = Path(f"/proc/{zygote}/smaps_rollup").read_text()
+    huge_kb = int(rollup.split("AnonHugePages:")[1].split()[0])
+    assert huge_kb > 0, "the zygote holds no huge page"
+    environ = Path(f"/proc/{zygote}/environ").read_bytes().split(b"\0")
+    assert b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1" in environ
+    assert toy_grader.grade(toy_submission("good")).score == 5
+    env = toy_grader.grade(toy_submission("reads_env"))
+    names = {c.name: c for c in env.cases}[DOUBLE].output
+    assert "HOME" in names and "GLIBC_TUNABLES" not in names
+
+
 @needs_root
 def test_a_tampered_or_dead_zygote_is_replaced_and_the_fork_retried(toy_grader, toy_submission):
     zygote = toy_grader.zygote()

@@ -189,6 +189,9 @@ class Zygote:
             MPLBACKEND="Agg",
             PYTHONDONTWRITEBYTECODE="1",
             MPLCONFIGDIR=self.mpl_dir,
+            # the C library's allocations in 2 MB pages where the kernel offers them
+            # (transparent huge pages on "madvise"): fewer page faults in every child
+            GLIBC_TUNABLES="glibc.malloc.hugetlb=1",
         )
         if self.warm is not None:
             env["CLUSTERLAB_ZYGOTE_WARM"] = ",".join(self.warm)
