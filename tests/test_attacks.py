@@ -62,7 +62,7 @@ EXPECTED = {
     "daemon": (1, "attempt: tried to start a process (os.fork)"),
     "disk_bomb": (1, "disk: double filled its scratch space"),
     "write_outside": (3, "attempt: tried to write {REPO}/solutions/handwriting.py"),
-    "gigantic_array": (1, "unsendable: double returned"),
+    "gigantic_array": (1, "died: double returned more data than the grader accepts"),
     "object_array": (1, "returned: double returned an array of object kept in the sandbox"),
     "deep_nesting": (1, "unsendable: double returned value is nested more than"),
     "ndarray_subclass": (1, "returned: double returned an ndarray subclass Agreeable"),
