@@ -191,6 +191,13 @@ def main() -> None:
         if floor_per_sub is not None:
             ratio = per_sub / floor_per_sub
             print(target_line("grading / floor", f"{ratio:.2f}x", "<= 2x", ratio <= 2))
+            if first and args.n > 1:  # like the floor: processes already started, no outputs
+                steady = (graded_at - (first[0] - start)) / (args.n - 1)
+                print(
+                    f"  steady grading, first to last result: {steady * 1000:.1f} ms per "
+                    f"submission, {steady / floor_per_sub:.2f}x the floor (information: the "
+                    "verdict above includes the start-up and the class outputs)"
+                )
             projected = per_sub * 1000
             measured = "measured" if args.n >= 1000 else f"projected from {args.n}"
             print(
