@@ -106,11 +106,6 @@ def _array_parts(arr: np.ndarray) -> tuple[bytes | memoryview, ...]:
     return (buf.getvalue(),)
 
 
-def _array_bytes(arr: np.ndarray) -> bytes:
-    """``arr`` in numpy's ``.npy`` layout as one bytes object (:func:`_array_parts`)."""
-    return b"".join(_array_parts(arr))
-
-
 _NPY_MAGIC = b"\x93NUMPY\x01\x00"
 _NPY_HEADER = re.compile(
     rb"\{'descr': '([<>|][biufcmMSU]\d{1,3}(?:\[[a-zA-Z]{1,2}\])?)', "
@@ -121,7 +116,7 @@ instead of ``ast.literal_eval``, a third of the cost of every array across the b
 
 
 def _fast_array(data: bytes | memoryview) -> np.ndarray | None:
-    """An array in exactly the layout :func:`_array_bytes` writes, as a writable copy;
+    """An array in exactly the layout :func:`_array_parts` writes, as a writable copy;
     None for anything else (then numpy's own reader decides, and refuses what is bad)."""
     if data[:8] != _NPY_MAGIC or len(data) < 10:
         return None

@@ -10,6 +10,11 @@ import pytest
 from autograder import codec
 
 
+def _array_bytes(arr):
+    """An array's bytes as a frame carries them (its pieces, joined)."""
+    return b"".join(codec._array_parts(arr))
+
+
 def roundtrip(value):
     handles = []
 
@@ -161,7 +166,7 @@ def test_text_columns_travel_as_one_list_and_are_checked():
 
 
 def test_a_buffer_referenced_twice_is_refused():
-    buf = codec._array_bytes(np.zeros(1 << 20, dtype=np.uint8))
+    buf = _array_bytes(np.zeros(1 << 20, dtype=np.uint8))
     tree = {"t": "list", "v": [{"t": "nd", "b": 0}] * 2500}
     with pytest.raises(codec.CodecError, match="referenced twice"):
         codec.decode_message(frame(tree, [buf]), None)
@@ -221,7 +226,7 @@ def test_arrays_read_by_the_fast_header_parser_equal_numpys_own_reading():
     back exactly as numpy's reader gives it, writable."""
     import io
 
-    from autograder.codec import _array_bytes, _fast_array, _read_array
+    from autograder.codec import _fast_array, _read_array
 
     arrays = [
         np.zeros((300, 64)),

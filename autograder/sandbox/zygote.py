@@ -247,10 +247,8 @@ def serve(ctl: socket.socket, settings: dict | None = None) -> None:
 
     ``settings``: :func:`own_settings` as they were before ``ready`` was sent (a change
     made after that, even before this loop starts, is tampering)."""
-    from autograder.sandbox import audit, child, seccomp  # noqa: F401
+    from autograder.sandbox import audit, child
 
-    # seccomp is imported by each child's confine(); imported here once, it is not
-    # imported again in every child (3 ms and 430 page faults a child, measured)
     own = audit.own_sources()  # once: the same modules in every child, resolved here
     statuses: dict[int, str] = {}
     children: set[int] = set()
