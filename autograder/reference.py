@@ -81,6 +81,9 @@ def record_reference(
     """Keep the reference's score (and the likely cause of lost points) for this fingerprint."""
     lost = [c.output for c in result.cases if c.status == FAILED or c.score < c.max_score]
     cause = likely_cause(lost + [result.message], settings) if lost else ""
+    closed = [w.split(": ", 1)[-1] for w in result.warnings if "closed to other users" in w]
+    if lost and closed:  # the sandbox could not read the Python installation (no view)
+        cause = f"not a setting: this machine ({closed[0]})"
     if result.status == ERROR:  # a worker could not grade it: no setting is to blame
         cause = f"not a setting: grading it failed ({result.message[:300]})"
     book.record_reference(

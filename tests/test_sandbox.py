@@ -317,6 +317,70 @@ def test_the_child_is_unprivileged_alone_and_memory_limited(toy_submission):
     assert not any(folder.parent.exists() for folder in cgroups)
 
 
+@needs_root
+def test_without_a_mount_namespace_a_closed_python_installation_is_named(monkeypatch, tmp_path):
+    """No view: the child reads the host's folders under its own user id. Where that id
+    cannot pass a folder on the way to the Python installation (this machine's Python
+    lives under /root, 0700), every result says so and how to fix it, and the batch's
+    reference gate names it as the cause (before: "likely cause: not a setting", with
+    load_digits_data failing on ModuleNotFoundError: importlib.readers). The child keeps
+    its own uid: the grader's would let it change root's files and reach its sockets."""
+    from autograder.batch import grade_batch
+    from autograder.reference import ReferenceFailed
+    from autograder.sandbox.zygote_client import DISABLE_VARIABLE
+
+    monkeypatch.setenv(DISABLE_VARIABLE, "mountns")
+    toy = assignment.load("toy", root=ENGINE)
+    grader = Grader(toy)
+    lim = Limits()
+    session = Session(
+        grader.zygote(),
+        module_name="toy",
+        source=b"import os\ndef uid():\n    return os.getuid()\n",
+        data_files=[],
+        limits=lim,
+        timeout=5,
+        protected=grader.protected,
+    )
+    try:
+        session.start()
+        assert session.call_global("uid", (), {}) >= jail.UID_BASE
+        closed = jail.closed_to_others(lim.read_paths)
+        warned = [m for m in session.missing if "closed to other users" in m]
+        assert warned == ([limits_mod.CLOSED_INSTALL.format(folder=closed)] if closed else [])
+    finally:
+        session.close()
+        grader.close()
+    if not closed:
+        return
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "ada.py").write_text("def x():\n    return 1\n")
+    with pytest.raises(
+        ReferenceFailed,
+        match=f"not a setting: this machine \\(no mount namespace, and {closed} is closed",
+    ):
+        grade_batch("handwriting", tmp_path / "subs", tmp_path / "out", workers=1, figures=False)
+
+
+def test_closed_to_others_names_the_first_folder_others_cannot_pass():
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's tmp_path lies in a 0700 folder
+    try:
+        inner = top / "home" / "lib" / "python3.11"
+        inner.mkdir(parents=True)
+        (inner / "os.py").write_text("")
+        for folder in (top, top / "home"):
+            os.chmod(folder, 0o755)
+        assert jail.closed_to_others([str(inner), str(inner / "os.py")]) is None
+        os.chmod(top / "home", 0o700)
+        assert jail.closed_to_others(["/proc/self", str(inner / "os.py")]) == str(top / "home")
+        assert jail.closed_to_others([str(top / "missing")]) is None
+    finally:
+        shutil.rmtree(top)
+
+
 def _state(pid: int) -> str:
     """The state letter of a process (R, S, Z, ...), "" once it is gone."""
     try:

@@ -202,6 +202,33 @@ def chown_scratch(scratch: str, owner: int) -> None:
         os.chown(os.path.join(scratch, name), owner, owner, follow_symlinks=False)
 
 
+def closed_to_others(paths: list[str]) -> str | None:
+    """The first folder on the way to ``paths`` that a user with no tie to its owner
+    cannot pass (no ``x`` bit for others), or None.
+
+    Without a view (no mount namespace), the child reads the host's folders under its
+    own user id: below a folder closed to others (``/root`` is 0700, and pyenv and conda
+    install Python there), it can import only what the zygote imported before the fork.
+    """
+    for path in paths:
+        if not path.startswith("/") or path.startswith(("/proc/", "/sys/")):
+            continue
+        real = os.path.realpath(path)
+        if not os.path.exists(real):
+            continue
+        folder, chain = real if os.path.isdir(real) else os.path.dirname(real), []
+        while folder not in chain:
+            chain.append(folder)
+            folder = os.path.dirname(folder)
+        for folder in reversed(chain):
+            try:
+                if not os.stat(folder).st_mode & 0o001:
+                    return folder
+            except OSError:
+                break
+    return None
+
+
 def _last_cap() -> int:
     try:
         with open("/proc/sys/kernel/cap_last_cap") as fh:

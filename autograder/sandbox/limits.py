@@ -183,6 +183,13 @@ def landlock(limits: Limits) -> str | None:
     return f"Landlock ABI {abi} does not cover {' and '.join(missing)}" if missing else None
 
 
+CLOSED_INSTALL = (
+    "no mount namespace, and {folder} is closed to other users: a module the zygote did "
+    "not import cannot be imported (put Python where others can read it, e.g. /usr/local)"
+)
+"""Under 200 characters, the protocol's limit of one missing protection, for a 40-character
+folder."""
+
 LAYERS = ("netns", "mountns", "pidns", "uid", "cgroup", "seccomp", "landlock")
 """The optional layers; rlimits and deadlines are always on."""
 
@@ -235,6 +242,9 @@ def confine(
                 view = False
         if not view and uid is not None:
             jail.chown_scratch(scratch, uid)
+            closed = jail.closed_to_others(limits.read_paths)
+            if closed:  # the child's own uid is kept all the same: it is what guards the rest
+                missing.append(CLOSED_INSTALL.format(folder=closed))
     if scratch:
         os.chdir(scratch)  # the tmpfs, if a view was built
     missing += apply_rlimits(limits)
