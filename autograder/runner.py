@@ -79,6 +79,8 @@ class _LazyEnv(dict):
         self._names = {*runner.bindings.names, "__source__"}
         if callable(getattr(runner.bindings, "fresh_child", None)):
             self._names.add("__restart__")
+        if callable(getattr(runner.bindings, "reimport", None)):
+            self._names.add("__reimport__")
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._names:
@@ -86,6 +88,8 @@ class _LazyEnv(dict):
         if not dict.__contains__(self, key):
             if key == "__restart__":  # a determinism check in a fresh process (the last case)
                 value = self._runner.bindings.fresh_child
+            elif key == "__reimport__":  # the same across imports, in the same process
+                value = self._runner.bindings.reimport
             elif key == "__source__":
                 value = self._runner.source
             else:

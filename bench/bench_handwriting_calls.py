@@ -68,10 +68,10 @@ def _what(req) -> str:
 def _instrument() -> None:
     original = Session._request
 
-    def timed(self, req, label):
+    def timed(self, req, label, *timeout):
         start = time.perf_counter()
         try:
-            return original(self, req, label)
+            return original(self, req, label, *timeout)
         finally:
             CALLS.append((_what(req), time.perf_counter() - start))
 

@@ -77,13 +77,13 @@ def test_a_submission_is_asked_each_fit_once_and_each_attribute_of_a_model_once(
     fits, reads = collections.Counter(), collections.Counter()
     original = Session._request
 
-    def counted(self, req, label):
+    def counted(self, req, label, timeout):
         if isinstance(req, protocol.Call) and req.target == "fit_kmeans":
             X = req.args[0]
             fits[(*X.shape, req.kwargs["n_clusters"], req.kwargs["random_state"])] += 1
         elif isinstance(req, protocol.GetAttr):
             reads[(req.target._generation, req.target._id, req.name)] += 1
-        return original(self, req, label)
+        return original(self, req, label, timeout)
 
     monkeypatch.setattr(Session, "_request", counted)
     assert grade_submission(NAME, SOLUTION).score == 100

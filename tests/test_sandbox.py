@@ -19,6 +19,7 @@ from autograder.grading import Grader
 from autograder.results import DID_NOT_IMPORT, FAILED, GRADED, NOT_RUN, PASSED, UNREADABLE
 from autograder.sandbox import jail, seccomp
 from autograder.sandbox import limits as limits_mod
+from autograder.sandbox.errors import CallTimeout, StudentError
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.session import Session
 
@@ -166,6 +167,83 @@ def test_unreadable_files_get_a_reason(toy_grader, tmp_path):
     empty.write_text("")
     res = toy_grader.grade(empty)
     assert res.score == 0 and all("has no function" in c.output for c in res.cases)
+
+
+def _toy_session(grader, source: str, timeout: float = 5) -> Session:
+    return Session(
+        grader.zygote(),
+        module_name="toy",
+        source=source.encode(),
+        data_files=[],
+        limits=Limits(),
+        timeout=timeout,
+        protected=grader.protected,
+    )
+
+
+def test_reimport_runs_the_top_level_again_in_the_same_child(toy_grader):
+    """A fresh module object in the same process: a seed drawn at import is new, later
+    calls reach the new module, handles from before stay valid."""
+    session = _toy_session(
+        toy_grader,
+        "import numpy as np\n"
+        "SEED = int(np.random.randint(1 << 30))\n"
+        "class Box:\n"
+        "    size = 5\n"
+        "def seed():\n"
+        "    return SEED\n"
+        "def box():\n"
+        "    return Box()\n",
+    )
+    try:
+        session.start()
+        pid, first = session.child.pid, session.call_global("seed", (), {})
+        box = session.call_global("box", (), {})
+        assert session.call_global("seed", (), {}) == first
+        session.reimport()
+        assert session.child.pid == pid, "no second process"
+        assert session.call_global("seed", (), {}) != first
+        assert box.size == 5, "a handle from before the import still works"
+    finally:
+        session.close()
+
+
+def test_reimport_that_fails_or_hangs_is_reported_like_a_call(toy_grader):
+    """Top-level code that raises the second time, or never ends: the error of that
+    import, labelled as such; the session carries on."""
+    session = _toy_session(
+        toy_grader,
+        "import os\n"
+        "if os.path.exists('imported'):\n"
+        "    raise RuntimeError('imported twice')\n"
+        "open('imported', 'w').close()\n"
+        "def one():\n"
+        "    return 1\n",
+    )
+    try:
+        session.start()
+        with pytest.raises(
+            StudentError,
+            match=r"importing toy.py again raised RuntimeError: "
+            r"imported twice \(line 3 of your file\)",
+        ):
+            session.reimport()
+        assert session.call_global("one", (), {}) == 1, "the module from before still answers"
+    finally:
+        session.close()
+    session = _toy_session(
+        toy_grader,
+        "import os\nwhile os.path.exists('imported'):\n    pass\nopen('imported', 'w').close()\n",
+        timeout=0.5,
+    )
+    try:
+        session.start()
+        started = time.monotonic()
+        with pytest.raises(CallTimeout, match="importing toy.py again"):
+            session.reimport()
+        assert 1.4 <= time.monotonic() - started < 5, "an import's time (3x a call's), no more"
+    finally:
+        session.close()
 
 
 # --- least privilege ------------------------------------------------------------

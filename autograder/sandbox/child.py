@@ -109,7 +109,11 @@ class Server:
                 names[name] = "callable" if callable(value) else "value"
         return protocol.Ready(names)
 
-    def handle(self, req: protocol.Request) -> protocol.Ok:
+    def handle(self, req: protocol.Request) -> protocol.Ok | protocol.Failed:
+        if isinstance(req, protocol.Reimport):
+            sys.modules.pop(self.module_name, None)
+            reply = self.import_module()
+            return protocol.Ok(None) if isinstance(reply, protocol.Ready) else reply
         if isinstance(req, protocol.Get):
             return protocol.Ok(vars(self.module).get(req.name))
         if isinstance(req, protocol.Call):

@@ -83,8 +83,22 @@ class Len:
     target: Any
 
 
-Request = Get | Call | GetAttr | GetItem | Len
-_REQUESTS = {"get": Get, "call": Call, "getattr": GetAttr, "getitem": GetItem, "len": Len}
+@dataclass(frozen=True)
+class Reimport:
+    """Import the module again, as a fresh module object in the same process: its
+    top-level code runs again (a determinism check across imports). Later calls by name
+    reach the new module; handles from before stay valid."""
+
+
+Request = Get | Call | GetAttr | GetItem | Len | Reimport
+_REQUESTS = {
+    "get": Get,
+    "call": Call,
+    "getattr": GetAttr,
+    "getitem": GetItem,
+    "len": Len,
+    "reimport": Reimport,
+}
 _OPS = {cls: op for op, cls in _REQUESTS.items()}
 
 

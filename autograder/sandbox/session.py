@@ -198,6 +198,15 @@ class Session:
         again (a determinism check across processes). Handles from before become stale."""
         self._retire()
 
+    def reimport(self) -> None:
+        """Import the module again in the same child, as a fresh module: its top-level code
+        runs again, and later calls reach the new module (a determinism check across
+        imports, without the cost of a second process). Raises as a call would."""
+        # the time an import has, as in a fresh child: top-level code may do real work
+        self.request(
+            protocol.Reimport(), f"importing {self.module_name}.py again", self.import_timeout
+        )
+
     def close(self) -> None:
         self._retire()
         shutil.rmtree(self.scratch, ignore_errors=True)
@@ -225,17 +234,18 @@ class Session:
     def call_global(self, name: str, args: tuple, kwargs: dict) -> Any:
         return self.request(protocol.Call(name, list(args), dict(kwargs)), name)
 
-    def request(self, req: protocol.Request, label: str) -> Any:
-        """Send one request and return its value, or raise the typed error it ended with."""
+    def request(self, req: protocol.Request, label: str, timeout: float | None = None) -> Any:
+        """Send one request and return its value, or raise the typed error it ended with.
+        ``timeout``: seconds it may take (default: a call's timeout)."""
         try:
-            return self._request(req, label)
+            return self._request(req, label, timeout or self.timeout)
         except SandboxError as exc:
             flag = event(exc)
             if flag is not None and flag not in self.events:
                 self.events.append(flag)
             raise
 
-    def _request(self, req: protocol.Request, label: str) -> Any:
+    def _request(self, req: protocol.Request, label: str, timeout: float) -> Any:
         if self.child is None or not self.child.alive:
             self._retire()
             try:
@@ -245,7 +255,7 @@ class Session:
                     raise BudgetExceeded(label, self.budget) from None
                 reason = "could not run: your module stopped importing"
                 raise ChildDied(label, reason=reason) from None
-        allowed, budget_binds = self._allowance(self.timeout)
+        allowed, budget_binds = self._allowance(timeout)
         if allowed <= 0:
             raise BudgetExceeded(label, self.budget)
         child, generation = self.child, self.generation

@@ -40,7 +40,7 @@ DEPENDS = {
     "accuracy_on_digits": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
     "hidden_predict": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
     "hidden_accuracy": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
-    "hidden_fresh_process": ["fit_kmeans", "q2_fit_kmeans.same_seed_same_result"],
+    "hidden_fresh_import": ["fit_kmeans", "q2_fit_kmeans.same_seed_same_result"],
 }
 """What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
 

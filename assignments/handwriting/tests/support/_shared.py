@@ -325,7 +325,7 @@ def seed_rows():
 
 def seed_labels(fit_kmeans):
     """labels_ of the student's fit of :func:`seed_rows` with random_state=0, as data,
-    once per submission (compared again in a fresh process by q5's last hidden check)."""
+    once per submission (compared again after a fresh import by q5's last hidden check)."""
     return KIT.memo.derived(
         "seed rows",
         fit_kmeans,
