@@ -208,6 +208,27 @@ def test_reimport_runs_the_top_level_again_in_the_same_child(toy_grader):
         session.close()
 
 
+def test_a_fresh_child_runs_the_next_call_in_a_new_process(toy_grader):
+    """``env["__restart__"]``: the module imported again in another process; handles from
+    the old one are refused as stale, not answered by the new one."""
+    from autograder.sandbox.errors import StaleHandle
+
+    session = _toy_session(
+        toy_grader,
+        "class Box:\n    size = 5\ndef box():\n    return Box()\n",
+    )
+    try:
+        session.start()
+        first, box = session.child.pid, session.call_global("box", (), {})
+        session.fresh_child()
+        assert session.call_global("box", (), {}).size == 5, "imported again"
+        assert session.child.pid != first
+        with pytest.raises(StaleHandle):
+            box.size  # noqa: B018
+    finally:
+        session.close()
+
+
 def test_reimport_that_fails_or_hangs_is_reported_like_a_call(toy_grader):
     """Top-level code that raises the second time, or never ends: the error of that
     import, labelled as such; the session carries on."""
