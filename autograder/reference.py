@@ -16,6 +16,7 @@ from autograder.assignment import SOLUTIONS_DIR, Assignment
 from autograder.gradebook import Gradebook
 from autograder.grading import Grader
 from autograder.results import ERROR, FAILED, SubmissionResult
+from autograder.sandbox.limits import CLOSED_INSTALL
 from autograder.settings import Settings
 
 _MEMORY_SIGNS = ("memory", "ended the sandbox process", "killed")
@@ -30,6 +31,11 @@ def solution_path(assignment: Assignment) -> Path:
     """Where the assignment's reference solution lives."""
     folder = assignment.root / "solutions" if assignment.root else SOLUTIONS_DIR
     return folder / f"{assignment.name}.py"
+
+
+_CLOSED_MARK = CLOSED_INSTALL.split("{folder}")[1][:26]
+"""What every warning made from CLOSED_INSTALL holds right after its folder (" is closed
+to other users:"), before the protocol's 200-character cut can reach it."""
 
 
 def likely_cause(outputs: list[str], settings: Settings) -> str:
@@ -81,7 +87,7 @@ def record_reference(
     """Keep the reference's score (and the likely cause of lost points) for this fingerprint."""
     lost = [c.output for c in result.cases if c.status == FAILED or c.score < c.max_score]
     cause = likely_cause(lost + [result.message], settings) if lost else ""
-    closed = [w.split(": ", 1)[-1] for w in result.warnings if "closed to other users" in w]
+    closed = [w.split(": ", 1)[-1] for w in result.warnings if _CLOSED_MARK in w]
     if lost and closed:  # the sandbox could not read the Python installation (no view)
         cause = f"not a setting: this machine ({closed[0]})"
     if result.status == ERROR:  # a worker could not grade it: no setting is to blame
