@@ -10,8 +10,8 @@ The runner judges; it does not render. Its rules, in order, for each case:
    earlier: *not run*, "because fit_kmeans failed" or because a named case did not
    pass; the failure is explained once, where it happened. A student function named
    there stands for its *memoised* call (``shared.KIT.memo``): ``fit_kmeans`` for the
-   one under the key ``"default"``, ``fit_kmeans:shuffled`` for the one under
-   ``"shuffled"``; it failed when that call raised, ran out of time or crashed. Other
+   one under the key ``"default"``, ``fit_kmeans:subset`` for the one under
+   ``"subset"``; it failed when that call raised, ran out of time or crashed. Other
    calls of the function (a hidden case's odd input) fail only their own case;
 5. otherwise the case runs: ``AssertionError`` fails it with its message (a
    ``hint:`` line, and the ``hint``/``expected``/``actual`` of a ``Failed``, become

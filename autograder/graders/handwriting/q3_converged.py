@@ -54,8 +54,8 @@ DEPENDS = {
     "converged": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
     "inertia_below_ceiling": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
     "accuracy_above_floor": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
-    "hidden_shuffled": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
     "hidden_subset": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "hidden_shuffled": ["fit_kmeans", "q2_fit_kmeans.model_usable", "fit_kmeans:subset"],
 }
 """Each property is judged on the fit the student made, with however many clusters it has:
 an 8-cluster fit is checked for convergence as an 8-cluster fit (q2 checks n_clusters)."""
@@ -123,40 +123,14 @@ def accuracy_above_floor(fit_kmeans):
     )
 
 
-def _converged_on(X, centres, labels, dataset, where):
-    """The hidden checks of one fit: nearest labels, convergence, tightness."""
-    shared.check(
-        shared.stale_fraction(X, centres, labels) <= STALE_MAX,
-        f"{where}, labels_ do not give each image its nearest centre",
-        hint="fit the X you are given, as given: not rescaled, reordered or loaded again.",
-    )
-    shared.check(
-        shared.moved_fraction(X, labels) <= MOVED_MAX,
-        f"{where}, the fit has not converged: one more K-means step still moves many images",
-        hint="keep alternating assign / update until the labels stop changing.",
-    )
-    limit = INERTIA_RATIO_MAX * shared.reference_fit(dataset, len(centres))[1]
-    shared.check(
-        shared.inertia_of(X, centres, labels) <= limit,
-        f"{where}, the inertia is above the limit for a converged fit",
-        hint="keep the best of several runs (n_init=10) and run each until it converges.",
-    )
-
-
-@test_case(
-    name="fit_kmeans clusters a shuffled copy of the digits just as well", points=4, hidden=True
-)
-def hidden_shuffled(fit_kmeans):
-    X, y = shared._hidden_shuffled()
-    where = "on a shuffled copy of the digits"
-    centres, labels = shared.fitted(shared._hidden_shuffled_fit(fit_kmeans), len(X), 64, where)
+def _hidden_fit(fit_kmeans, where):
+    """The hidden subset (1,000 digits in random order), the student's 12-cluster fit of it
+    (made once per submission, shared by both hidden cases) as centres and labels, checked
+    to be a clustering into more than one cluster."""
+    X, y = shared._hidden_subset()
+    centres, labels = shared.fitted(shared._hidden_subset_fit(fit_kmeans), len(X), 64, where)
     shared.require_clusters(centres, labels, f"{where}, your fit")
-    _converged_on(X, centres, labels, shared._hidden_shuffled, where)
-    shared.check(
-        shared.majority_accuracy(labels, y) >= ACCURACY_MIN,
-        f"{where}, the label-mapping accuracy is below the required {ACCURACY_MIN:.2f}",
-        hint="fit the X you are given, as given.",
-    )
+    return X, y, centres, labels
 
 
 @test_case(
@@ -165,14 +139,43 @@ def hidden_shuffled(fit_kmeans):
     hidden=True,
 )
 def hidden_subset(fit_kmeans):
-    # the same fit is q4's and q5's "other model": made once per submission
-    X, _ = shared._hidden_subset()
-    model = shared._hidden_subset_fit(fit_kmeans)
+    # the subset's one fit: judged here for n_clusters and convergence, by hidden_shuffled
+    # for the order of its rows, and the "other model" of q4 and q5
     where = "on a subset of the digits with another n_clusters"
-    centres, labels = shared.fitted(model, len(X), 64, where)
+    X, _, centres, labels = _hidden_fit(fit_kmeans, where)
     shared.check(
         len(centres) == 12 and len(np.unique(labels)) == 12,
         f"{where}, labels_ does not hold n_clusters distinct clusters",
         hint="pass n_clusters on to KMeans.",
     )
-    _converged_on(X, centres, labels, shared._hidden_subset, where)
+    shared.check(
+        shared.moved_fraction(X, labels) <= MOVED_MAX,
+        f"{where}, the fit has not converged: one more K-means step still moves many images",
+        hint="keep alternating assign / update until the labels stop changing.",
+    )
+    limit = INERTIA_RATIO_MAX * shared.reference_fit(shared._hidden_subset, len(centres))[1]
+    shared.check(
+        shared.inertia_of(X, centres, labels) <= limit,
+        f"{where}, the inertia is above the limit for a converged fit",
+        hint="keep the best of several runs (n_init=10) and run each until it converges.",
+    )
+
+
+@test_case(
+    name="fit_kmeans clusters the digits in another order just as well", points=4, hidden=True
+)
+def hidden_shuffled(fit_kmeans):
+    # hidden_subset's fit: its rows are in another order; labels_ must follow them, and
+    # match the digits as well
+    where = "on a shuffled subset of the digits"
+    X, y, centres, labels = _hidden_fit(fit_kmeans, where)
+    shared.check(
+        shared.stale_fraction(X, centres, labels) <= STALE_MAX,
+        f"{where}, labels_ do not give each image its nearest centre",
+        hint="fit the X you are given, as given: not rescaled, reordered or loaded again.",
+    )
+    shared.check(
+        shared.majority_accuracy(labels, y) >= ACCURACY_MIN,
+        f"{where}, the label-mapping accuracy is below the required {ACCURACY_MIN:.2f}",
+        hint="fit the X you are given, as given.",
+    )

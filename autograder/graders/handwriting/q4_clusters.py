@@ -40,7 +40,7 @@ def _reference_labels():
 
 DEPENDS = {
     "images_of_centres": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
-    "hidden_images": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "hidden_images": ["fit_kmeans", "q2_fit_kmeans.model_usable", "fit_kmeans:subset"],
 }
 """What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""
 

@@ -36,8 +36,8 @@ ACCURACY_ATOL = 1e-9
 DEPENDS = {
     "predict_on_digits": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
     "accuracy_on_digits": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
-    "hidden_predict": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
-    "hidden_accuracy": ["fit_kmeans", "q2_fit_kmeans.model_usable"],
+    "hidden_predict": ["fit_kmeans", "q2_fit_kmeans.model_usable", "fit_kmeans:subset"],
+    "hidden_accuracy": ["fit_kmeans", "q2_fit_kmeans.model_usable", "fit_kmeans:subset"],
     "hidden_fresh_import": ["fit_kmeans", "q2_fit_kmeans.same_seed_same_result"],
 }
 """What each case cannot be judged without (see docs/writing-graders.md, DEPENDS)."""

@@ -138,8 +138,8 @@ def _unwrap(function: Any) -> Any:
 MEMO_CALL = "clusterlab_memo_call"
 """Attribute of an exception raised by a memoised call: ``(function name, key)``. ClusterLab's
 runner reads it to tell which call a ``DEPENDS`` entry names failed (``"fit_kmeans"`` is
-the call memoised under ``"default"``, ``"fit_kmeans:shuffled"`` the one under
-``"shuffled"``); otter and pytest never look at it."""
+the call memoised under ``"default"``, ``"fit_kmeans:subset"`` the one under
+``"subset"``); otter and pytest never look at it."""
 
 
 class Memo:

@@ -332,27 +332,11 @@ def seed_labels(fit_kmeans):
 
 
 @functools.cache
-def _hidden_shuffled():
-    """The digits with their rows in another order (the same shape as the digits)."""
-    X, y = digits()
-    order = np.random.default_rng(20_240_611).permutation(len(X))
-    X, y = X[order], y[order]
-    X.flags.writeable = False
-    y.flags.writeable = False
-    return X, y
-
-
-def _hidden_shuffled_fit(fit_kmeans):
-    """The student's fit of the shuffled digits with random_state=0, once per submission."""
-    X, _ = _hidden_shuffled()
-    return KIT.memo.call("shuffled", fit_kmeans, X.copy(), n_clusters=10, random_state=0)
-
-
-@functools.cache
 def _hidden_subset():
-    """1,000 of the digits, drawn at random (the same shape of data, another n_clusters)."""
+    """1,000 of the digits, drawn at random and kept in the order drawn: another n, another
+    order of the rows (q3 judges both on one fit), and another n_clusters."""
     X, y = digits()
-    rows = np.sort(np.random.default_rng(99_102).choice(len(X), size=1000, replace=False))
+    rows = np.random.default_rng(99_102).choice(len(X), size=1000, replace=False)
     X, y = X[rows], y[rows]
     X.flags.writeable = False
     y.flags.writeable = False
@@ -373,6 +357,7 @@ def _hidden_rest():
 
 def _hidden_subset_fit(fit_kmeans):
     """The student's 12-cluster fit of :func:`_hidden_subset`, once per submission: judged
-    for convergence by q3, and the "other model" of q4 and q5 (another n, another k)."""
+    by q3 for the order of its rows and for convergence, and the "other model" of q4 and q5
+    (another n, another k)."""
     X, _ = _hidden_subset()
     return KIT.memo.call("subset", fit_kmeans, X.copy(), n_clusters=12, random_state=5)
