@@ -230,7 +230,8 @@ def test_a_single_bug_loses_only_cases_of_the_property_it_breaks(entry, tmp_path
 
 def test_the_stored_digits_and_reference_fit_equal_a_fresh_computation():
     """support/digits.npz spares every grading process scikit-learn's import; it must be
-    exactly the digits load_digits gives, and the grader's own k=10 fit of them."""
+    exactly the digits load_digits gives, the grader's own k=10 fit of them, and its k=12
+    fit of the hidden subset."""
     shared = load_module(REPO / "autograder" / "graders" / NAME / "support" / "_shared.py", "hw_d")
     assert shared.STORED.is_file()
     stored, fresh = shared._stored(), shared.compute_stored()
@@ -242,3 +243,8 @@ def test_the_stored_digits_and_reference_fit_equal_a_fresh_computation():
     assert abs(float(stored["inertia10"]) - float(fresh["inertia10"])) <= 1e-3 * fresh["inertia10"]
     labels, inertia = shared.reference_fit(shared.digits, 10)
     assert np.array_equal(labels, stored["labels10"]) and inertia == float(stored["inertia10"])
+    assert np.mean(stored["labels_subset12"] == fresh["labels_subset12"]) >= 0.98
+    fresh_12 = float(fresh["inertia_subset12"])
+    assert abs(float(stored["inertia_subset12"]) - fresh_12) <= 1e-3 * fresh_12
+    labels, inertia = shared.reference_fit(shared._hidden_subset, 12)
+    assert labels.shape == (1000,) and inertia == float(stored["inertia_subset12"])
