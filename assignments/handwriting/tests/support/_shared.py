@@ -16,6 +16,7 @@ import weakref
 from pathlib import Path
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 
 def _load(path: Path):
@@ -302,8 +303,6 @@ def inertia_of(X, centres, labels):
 
 def stale_fraction(X, centres, labels):
     """Share of rows whose label is not their nearest centre (a tie counts as nearest)."""
-    from scipy.spatial.distance import cdist  # here: a batch's main process never needs it
-
     d = cdist(X, centres, "sqeuclidean")  # exact differences, like the sum over (X - c) ** 2
     own = d[np.arange(len(X)), labels]
     return float(np.mean(own > d.min(axis=1) * (1 + 1e-9) + 1e-9))
