@@ -291,21 +291,33 @@ def read_submission(path: Path) -> str | None:
     return text
 
 
+READER_END = 10.0
+"""Seconds the child waits, before forking its lexers, for its stdin reader to see the end
+of the input (which follows the sources at once)."""
+
+
 def _main() -> None:
     """The child: a line of settings, then any number of files to lex early, then the
     sources to compare (see :class:`Comparison`); the report's arrays on stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch stops it, not its Ctrl-C
     lines: queue.SimpleQueue = queue.SimpleQueue()
     last = threading.Event()
+    # The reader waits in a read of stdin until the batch closes it, holding its file
+    # object's lock. The lexers forked at the end close sys.stdin as they start: had the
+    # reader used sys.stdin, they would wait for that lock for ever (it stays held in a
+    # forked copy). So the reader reads through a file object of its own, and the forks
+    # wait for it to end (the batch closes stdin right after the sources).
+    stdin = open(sys.stdin.fileno(), "rb", closefd=False)
 
     def read() -> None:
-        for line in sys.stdin.buffer:
+        for line in stdin:
             if line.startswith(b'{"sources"'):
                 last.set()
             lines.put(line)
         lines.put(None)
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     settings = json.loads(lines.get())
     boilerplate = boilerplate_hashes(settings["boilerplate"])
     cache: dict = {}
@@ -329,6 +341,7 @@ def _main() -> None:
         return  # the batch went away
     with contextlib.suppress(OSError):  # back to the batch's priority, where allowed
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    reader.join(timeout=READER_END)  # before any fork (its own file object, if it is late)
     processes = min(len(os.sched_getaffinity(0)), 4)
     report = _compare_here(
         message["sources"], settings["boilerplate"], settings["threshold"], processes, cache

@@ -124,3 +124,45 @@ def test_a_class_of_copies_shows_the_most_similar_side_by_side_and_counts_the_re
     assert page.count('<div class="side">') == MOST_SIDE_BY_SIDE
     assert f"{120 - MOST_SIDE_BY_SIDE} more pairs at or above 70% are not shown" in page
     assert report.to_csv().count("\n") == 121  # every pair is still in the CSV
+
+
+def test_the_child_lexes_on_several_cores_while_its_stdin_is_still_open(tmp_path):
+    """The similarity child's reader thread blocks in a read of stdin until the batch closes
+    it; a pool forked meanwhile must not inherit that read's lock. It did: every forked
+    lexer hung closing its copy of stdin, and the batch waited on the report for ever (seen
+    once in CI, test_faults' rerun). Here stdin stays open for a while after the sources,
+    which makes that race certain; the report must still come."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    if min(len(os.sched_getaffinity(0)), 4) < 2:
+        pytest.skip("one core: the child lexes in its own process, no pool is forked")
+    solution = (REPO / "solutions" / "kmeans_scratch.py").read_text()
+    sources = {f"s{i:02d}": solution + f"\nX_{i} = {i}\n" for i in range(12)}  # none lexed
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    out = tmp_path / "report.json"
+    with open(out, "wb") as stdout:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.similarity"],
+            stdin=subprocess.PIPE,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=REPO,
+        )
+        try:
+            for message in ({"boilerplate": STUB, "threshold": THRESHOLD}, {"sources": sources}):
+                proc.stdin.write(json.dumps(message).encode() + b"\n")
+            proc.stdin.flush()
+            time.sleep(2)  # the child has the sources; its reader still waits on stdin
+            proc.stdin.close()
+            proc.wait(timeout=60)
+        finally:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, proc.stderr.read().decode(errors="replace")[-2000:]
+    report = json.loads(out.read_text())
+    assert len(report["names"]) == 12 and len(report["first"]) == 66
