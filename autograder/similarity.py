@@ -125,6 +125,12 @@ def compare(
     return comparison.result()
 
 
+WAIT_BASE, WAIT_PER_FILE = 60.0, 0.25
+"""Seconds :meth:`Comparison.result` waits for the child at most: this plus this per file
+(a class of 1,000 takes 5-10 s on 2 cores). Past it the child is stopped and the batch
+reports the similarity check as not run: a stuck child must not hold the batch's outputs."""
+
+
 class Comparison:
     """A similarity check under way, in a child interpreter with a fixed hash seed (see the
     module's description), or here when this interpreter's seed is fixed.
@@ -196,9 +202,13 @@ class Comparison:
             raise ValueError("nothing to compare: send() the files first")
         if self._proc is None:
             return _report(_compare_here(self._sources, self._boilerplate, self._threshold))
+        limit = WAIT_BASE + WAIT_PER_FILE * len(self._sources)
         try:
             self._feeder.join()
-            code = self._proc.wait()
+            try:
+                code = self._proc.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                raise RuntimeError(f"it did not finish in {limit:.0f} s") from None
             stdout, stderr = self._files
             if code != 0:
                 stderr.seek(0)

@@ -166,3 +166,20 @@ def test_the_child_lexes_on_several_cores_while_its_stdin_is_still_open(tmp_path
     assert proc.returncode == 0, proc.stderr.read().decode(errors="replace")[-2000:]
     report = json.loads(out.read_text())
     assert len(report["names"]) == 12 and len(report["first"]) == 66
+
+
+def test_a_similarity_check_that_does_not_finish_in_time_is_stopped_and_reported(monkeypatch):
+    """The batch's outputs must not wait for ever on the similarity child: past its time
+    limit the child is stopped and result() says so (the batch then reports the check as
+    not run and writes everything else)."""
+    import autograder.similarity as similarity
+
+    monkeypatch.setattr(similarity, "WAIT_BASE", 0.0)
+    monkeypatch.setattr(similarity, "WAIT_PER_FILE", 0.0)
+    comparison = similarity.Comparison(boilerplate=STUB)
+    if comparison._proc is None:
+        pytest.skip("this interpreter's hash seed is fixed: the comparison runs in-process")
+    comparison.send(_sources())
+    with pytest.raises(RuntimeError, match="did not finish in 0 s"):
+        comparison.result()
+    assert comparison._proc.poll() is not None  # stopped, not left running
