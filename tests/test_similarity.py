@@ -143,13 +143,13 @@ def test_the_child_lexes_on_several_cores_while_its_stdin_is_still_open(tmp_path
     solution = (REPO / "solutions" / "kmeans_scratch.py").read_text()
     sources = {f"s{i:02d}": solution + f"\nX_{i} = {i}\n" for i in range(12)}  # none lexed
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    out = tmp_path / "report.json"
-    with open(out, "wb") as stdout:
+    out, err = tmp_path / "report.json", tmp_path / "stderr.txt"
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
         proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.similarity"],
             stdin=subprocess.PIPE,
             stdout=stdout,
-            stderr=subprocess.PIPE,
+            stderr=stderr,  # a file: a pipe nobody reads could fill and stall the child
             env=env,
             cwd=REPO,
         )
@@ -163,7 +163,7 @@ def test_the_child_lexes_on_several_cores_while_its_stdin_is_still_open(tmp_path
         finally:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, proc.stderr.read().decode(errors="replace")[-2000:]
+    assert proc.returncode == 0, err.read_text(errors="replace")[-2000:]
     report = json.loads(out.read_text())
     assert len(report["names"]) == 12 and len(report["first"]) == 66
 
