@@ -304,8 +304,10 @@ METRICS = {
     "acc_mapping_of_seed0": "accuracy with the mapping read off the seed-0 fit (hard-coded)",
     "blobs_shape_ok": "hidden blobs, k=4: share of fits with the right shapes",
     "blobs_ari": "hidden blobs, k=4: adjusted Rand index with the planted blobs (not graded)",
-    "seed_repeat_differs": "seed checks, 200 digits: seed s twice gives different labels",
-    "seed_sets_all_equal": "seed checks, 200 digits: seeds s and s+11 give identical labels",
+    "seed_repeat_differs": f"seed checks, {len(shared.seed_rows())} digits: seed s twice gives "
+    "different labels",
+    "seed_sets_all_equal": f"seed checks, {len(shared.seed_rows())} digits: seeds s and s+11 give "
+    "identical labels",
 }
 SEED_METRICS = ["seed_repeat_differs", "seed_sets_all_equal"]
 

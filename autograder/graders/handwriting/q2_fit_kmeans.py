@@ -225,7 +225,7 @@ def hidden_other_k(fit_kmeans):
 
 @test_case(name="fit_kmeans uses its random_state argument", points=2, hidden=True)
 def hidden_uses_seed(fit_kmeans):
-    # the property needs a few hundred rows, not 1,797: the same-seed check's 200 images,
+    # the property needs a hundred rows, not 1,797: the same-seed check's 100 images,
     # whose seed-0 labels are already made once per submission
     first = shared.seed_labels(fit_kmeans)
     other = shared.attribute(
